@@ -1,0 +1,1 @@
+"""Pulumi components and the pure rules they are built from."""

@@ -1,0 +1,1 @@
+"""The typed stack configuration: one model, validated at program start."""

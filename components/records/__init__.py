@@ -1,0 +1,1 @@
+"""Pure builders for mail authentication DNS records (no Pulumi, no I/O)."""
