@@ -1,0 +1,456 @@
+"""The typed stack configuration (`stacks/Pulumi.<env>.yaml`, namespace `mailstack`).
+
+`load_stack_config` turns the raw key/value mapping Pulumi holds into one validated
+`StackConfig`, reporting every problem at once with its key path, value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.config.alerts import AlertSettings, parse_alerts
+from components.config.names import domain_name_problem, is_subdomain, registrable_domain
+from components.config.problems import MISSING, ConfigError, ConfigProblem, Problems, Section
+from components.config.relay import RelaySettings, parse_relay
+from components.records.dkim import validate_selector
+from components.records.dmarc import OBSOLETE_TAGS, DmarcPolicy, validate_report_uri
+from components.records.errors import RecordError
+from components.records.mta_sts import MtaStsPolicy
+from components.records.ses import SES_REGIONS
+from components.records.spf import MAX_DNS_LOOKUPS, SES_SPF_INCLUDE, count_dns_lookups, validate_term
+from components.records.tls_rpt import tls_rpt_txt
+
+NAMESPACE = "mailstack"
+ENVIRONMENTS = ("development", "staging", "production")
+SENDERS = ("ses", "postfix")
+DNS_PROVIDERS = ("cloudflare", "route53", "zonefile")
+DKIM_MODES = ("easy", "byo")
+DMARC_POLICIES = ("none", "quarantine", "reject")
+DEFAULT_DKIM_SELECTOR = "mailstack"
+DEFAULT_TTL = 300
+
+DNS_KEYS = ("provider", "zoneId", "zoneName", "ttl")
+DMARC_KEYS = (
+    "policy", "subdomainPolicy", "nonexistentPolicy", "psd", "testing",
+    "adkim", "aspf", "rua", "ruf", "fo",
+)
+SPF_KEYS = ("include", "ip4", "ip6", "mechanisms", "all")
+MTA_STS_KEYS = ("mode", "mx", "maxAge")
+TLS_RPT_KEYS = ("rua",)
+DOMAIN_KEYS = (
+    "name", "sender", "mailFrom", "dkim", "dkimSelector", "dkimSelectors", "dns", "dmarc",
+    "spf", "mtaSts", "tlsRpt", "relay", "configurationSet", "trackingDomain",
+)
+_CONFIG_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class DnsSettings:
+    provider: str
+    zone_id: str | None
+    zone_name: str | None
+    ttl: int
+
+
+@dataclass(frozen=True)
+class SpfSettings:
+    """Mechanisms the domain needs besides the sender's own, merged into its single SPF record."""
+
+    extra_terms: tuple[str, ...] = ()
+    all_qualifier: str = "~all"
+
+
+@dataclass(frozen=True)
+class DomainConfig:
+    name: str
+    sender: str
+    mail_from: str
+    dkim: str
+    # The first selector signs; every listed selector stays published (key rotation overlap).
+    dkim_selectors: tuple[str, ...]
+    dns: DnsSettings
+    dmarc: DmarcPolicy
+    spf: SpfSettings
+    configuration_set: str
+    mta_sts: MtaStsPolicy | None = None
+    tls_rpt: tuple[str, ...] = ()
+    relay: RelaySettings | None = None
+    tracking_domain: str | None = None
+
+    @property
+    def zone(self) -> str:
+        """The DNS zone the domain's records are published in."""
+        return self.dns.zone_name or registrable_domain(self.name) or self.name
+
+    @property
+    def signing_selector(self) -> str:
+        return self.dkim_selectors[0]
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    environment: str
+    region: str
+    dns: DnsSettings
+    alerts: AlertSettings
+    domains: tuple[DomainConfig, ...]
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+def load_stack_config(raw: Mapping[str, Any]) -> StackConfig:
+    """Validate the stack's config mapping (`aws:region`, `mailstack:<key>` ...) into a StackConfig.
+
+    Raises ConfigError listing every problem found.
+    """
+    problems = Problems()
+    for key in raw:
+        if key.startswith(f"{NAMESPACE}:") and key.split(":", 1)[1] not in (
+            "environment", "dns", "alerts", "domains"
+        ):
+            problems.add(
+                key, raw[key], "unknown key; allowed mailstack keys are environment, dns, alerts, domains"
+            )
+    region = _region(raw.get("aws:region"), problems)
+    environment = raw.get(f"{NAMESPACE}:environment", "development")
+    if environment not in ENVIRONMENTS:
+        problems.add(f"{NAMESPACE}:environment", environment, f"expected one of {', '.join(ENVIRONMENTS)}")
+        environment = "development"
+    default_dns = _dns(raw.get(f"{NAMESPACE}:dns"), f"{NAMESPACE}:dns", problems, None)
+    alerts = parse_alerts(raw.get(f"{NAMESPACE}:alerts"), f"{NAMESPACE}:alerts", problems)
+    domains = _domains(raw.get(f"{NAMESPACE}:domains", MISSING), default_dns, problems)
+    problems.raise_if_any()
+    assert default_dns is not None  # reported as a problem above when absent and needed
+    return StackConfig(
+        environment=str(environment), region=region, dns=default_dns, alerts=alerts, domains=domains
+    )
+
+
+def load_stack_file(path: str | Path) -> StackConfig:
+    """Read a stack settings file (`stacks/Pulumi.<env>.yaml` format) from anywhere on disk."""
+    return load_stack_config(read_stack_file(path))
+
+
+def read_stack_file(path: str | Path) -> dict[str, Any]:
+    """The raw `config:` mapping of a stack settings file, refusing secure values it cannot read."""
+    file = Path(path)
+    try:
+        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError([ConfigProblem(str(file), MISSING, f"cannot read file: {error.strerror}")]) from None
+    except yaml.YAMLError as error:
+        raise ConfigError([ConfigProblem(str(file), MISSING, f"not valid YAML: {error}")]) from None
+    if document is None:
+        document = {}
+    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
+        raise ConfigError(
+            [ConfigProblem(str(file), MISSING, "expected a stack settings file with a `config:` mapping")]
+        )
+    config: dict[str, Any] = dict(document.get("config") or {})
+    return config
+
+
+def stack_file_path(stack: str, stacks_dir: str | Path = "stacks") -> Path:
+    return Path(stacks_dir) / f"Pulumi.{stack}.yaml"
+
+
+def _region(value: Any, problems: Problems) -> str:
+    if value is None:
+        problems.add("aws:region", MISSING, f"required; one of the SES regions: {', '.join(SES_REGIONS)}")
+        return SES_REGIONS[0]
+    if value not in SES_REGIONS:
+        problems.add("aws:region", value, f"expected an AWS region where SES sends: {', '.join(SES_REGIONS)}")
+        return SES_REGIONS[0]
+    return str(value)
+
+
+def _dns(raw: Any, path: str, problems: Problems, inherited: DnsSettings | None) -> DnsSettings | None:
+    if raw is None:
+        return inherited
+    section = Section(raw, path, problems, DNS_KEYS)
+    if inherited is None or section.has("provider"):
+        provider = section.choice("provider", DNS_PROVIDERS)
+    else:
+        provider = inherited.provider
+    zone_name = section.string("zoneName")
+    if zone_name is not None:
+        zone_name = zone_name.rstrip(".").lower()
+        problem = domain_name_problem(zone_name)
+        if problem:
+            problems.add(section.key_path("zoneName"), zone_name, problem)
+    # A zone id names one provider's zone, so it is never inherited across a provider change.
+    inherit_zone = inherited is not None and provider == inherited.provider and not section.has("zoneName")
+    zone_id = section.string("zoneId") or (inherited.zone_id if inherit_zone and inherited else None)
+    default_ttl = inherited.ttl if inherited else DEFAULT_TTL
+    ttl = section.integer("ttl", default_ttl, 60, 86400)
+    return DnsSettings(provider=provider, zone_id=zone_id, zone_name=zone_name, ttl=ttl)
+
+
+def _domains(raw: Any, default_dns: DnsSettings | None, problems: Problems) -> tuple[DomainConfig, ...]:
+    path = f"{NAMESPACE}:domains"
+    if raw is MISSING or raw is None:
+        problems.add(path, MISSING, "required; a list of sending domains (at least one)")
+        return ()
+    if not isinstance(raw, list) or not raw:
+        problems.add(path, raw, "expected a non-empty list of sending domains")
+        return ()
+    domains: list[DomainConfig] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(raw):
+        item_path = f"{path}[{index}]"
+        domain = _domain(item, item_path, default_dns, problems)
+        if domain is None:
+            continue
+        if domain.name in seen:
+            problems.add(
+                f"{item_path}.name", domain.name,
+                f"duplicate domain: already configured at {path}[{seen[domain.name]}]",
+            )
+            continue
+        seen[domain.name] = index
+        domains.append(domain)
+    mail_from_owner: dict[str, str] = {}
+    for domain in domains:
+        if domain.mail_from in seen and domain.mail_from != domain.name:
+            problems.add(
+                f"{path}[{seen[domain.name]}].mailFrom", domain.mail_from,
+                "the MAIL FROM domain must not be another sending domain of this stack",
+            )
+        if domain.mail_from in mail_from_owner:
+            problems.add(
+                f"{path}[{seen[domain.name]}].mailFrom", domain.mail_from,
+                f"already the MAIL FROM domain of {mail_from_owner[domain.mail_from]}",
+            )
+        mail_from_owner[domain.mail_from] = domain.name
+    return tuple(domains)
+
+
+def _domain(
+    raw: Any, path: str, default_dns: DnsSettings | None, problems: Problems
+) -> DomainConfig | None:
+    before = len(problems)
+    section = Section(raw, path, problems, DOMAIN_KEYS)
+    name = (section.string("name", required=True) or "").rstrip(".").lower()
+    if name:
+        problem = domain_name_problem(name)
+        if problem:
+            problems.add(section.key_path("name"), section.value("name"), problem)
+    sender = section.choice("sender", SENDERS, default="ses")
+    mail_from = _mail_from(section, name, sender)
+    dkim = section.choice("dkim", DKIM_MODES, default="easy")
+    selectors = _selectors(section, dkim, sender)
+    dns = _dns(section.raw.get("dns"), section.key_path("dns"), problems, default_dns)
+    if dns is None:
+        problems.add(
+            section.key_path("dns"), MISSING,
+            f"required when {NAMESPACE}:dns is not set; a mapping with provider: {' | '.join(DNS_PROVIDERS)}",
+        )
+    elif name and dns.zone_name and not (name == dns.zone_name or is_subdomain(name, dns.zone_name)):
+        problems.add(section.key_path("dns.zoneName"), dns.zone_name, f"must be {name} or one of its parents")
+    dmarc = _dmarc(section.raw.get("dmarc"), section.key_path("dmarc"), problems)
+    spf = _spf(section.raw.get("spf"), section.key_path("spf"), problems, sender)
+    relay = None
+    if sender == "postfix":
+        relay = parse_relay(section.raw.get("relay"), section.key_path("relay"), problems, name)
+    elif section.has("relay"):
+        problems.add(section.key_path("relay"), section.value("relay"), "only allowed with sender: postfix")
+    configuration_set = section.string("configurationSet") or name.replace(".", "-")
+    if not _CONFIG_SET_NAME.match(configuration_set):
+        problems.add(
+            section.key_path("configurationSet"), configuration_set,
+            "expected 1-64 letters, digits, hyphens or underscores",
+        )
+    tracking_domain = section.string("trackingDomain")
+    if tracking_domain is not None:
+        tracking_domain = tracking_domain.lower()
+        problem = domain_name_problem(tracking_domain)
+        if problem:
+            problems.add(section.key_path("trackingDomain"), tracking_domain, problem)
+    mta_sts = _mta_sts(section.raw.get("mtaSts"), section.key_path("mtaSts"), problems)
+    tls_rpt = _tls_rpt(section.raw.get("tlsRpt"), section.key_path("tlsRpt"), problems)
+    if len(problems) > before or dns is None:
+        return None
+    return DomainConfig(
+        name=name, sender=sender, mail_from=mail_from, dkim=dkim, dkim_selectors=selectors,
+        dns=dns, dmarc=dmarc, spf=spf, configuration_set=configuration_set, mta_sts=mta_sts,
+        tls_rpt=tls_rpt, relay=relay, tracking_domain=tracking_domain,
+    )
+
+
+def _mail_from(section: Section, name: str, sender: str) -> str:
+    # SES requires a custom MAIL FROM below the identity ("bounce" is the common choice); a relay
+    # sends with the domain itself as envelope sender unless told otherwise, so SPF aligns strictly.
+    default = f"bounce.{name}" if sender == "ses" else name
+    value = section.string("mailFrom")
+    if value is None:
+        return default
+    value = value.rstrip(".").lower()
+    problem = domain_name_problem(value)
+    if problem:
+        section.problems.add(section.key_path("mailFrom"), value, problem)
+    elif name and not is_subdomain(value, name) and not (sender == "postfix" and value == name):
+        section.problems.add(
+            section.key_path("mailFrom"), value, f"must be a subdomain of {name} (e.g. bounce.{name})"
+        )
+    return value
+
+
+def _selectors(section: Section, dkim: str, sender: str) -> tuple[str, ...]:
+    if section.has("dkimSelector") and section.has("dkimSelectors"):
+        section.problems.add(
+            section.key_path("dkimSelectors"), section.value("dkimSelectors"),
+            "set either dkimSelector or dkimSelectors, not both",
+        )
+    if sender == "ses" and dkim == "easy":
+        for key in ("dkimSelector", "dkimSelectors"):
+            if section.has(key):
+                section.problems.add(
+                    section.key_path(key), section.value(key),
+                    "Easy DKIM chooses its own selectors; remove it or set dkim: byo",
+                )
+        return ()
+    if section.has("dkimSelectors"):
+        selectors = section.string_list("dkimSelectors")
+        if not selectors:
+            section.problems.add(
+                section.key_path("dkimSelectors"), section.value("dkimSelectors"),
+                "expected at least one selector; the first one signs",
+            )
+    else:
+        selectors = (section.string("dkimSelector") or DEFAULT_DKIM_SELECTOR,)
+    key = "dkimSelectors" if section.has("dkimSelectors") else "dkimSelector"
+    for index, selector in enumerate(selectors):
+        try:
+            validate_selector(selector)
+        except RecordError as error:
+            where = f"{key}[{index}]" if key == "dkimSelectors" else key
+            section.problems.add(section.key_path(where), selector, str(error))
+    if len(set(selectors)) != len(selectors):
+        section.problems.add(section.key_path(key), list(selectors), "selectors must be unique")
+    if sender == "ses" and len(selectors) > 1:
+        # SES signs with exactly one BYODKIM selector; extra selectors are only published.
+        pass
+    return tuple(selectors)
+
+
+def _policy_choice(section: Section, key: str) -> str | None:
+    if not section.has(key):
+        return None
+    return section.choice(key, DMARC_POLICIES)
+
+
+def _dmarc(raw: Any, path: str, problems: Problems) -> DmarcPolicy:
+    obsolete_in_raw = isinstance(raw, Mapping) and [k for k in raw if k in OBSOLETE_TAGS]
+    if obsolete_in_raw and isinstance(raw, Mapping):
+        for key in obsolete_in_raw:
+            problems.add(f"{path}.{key}", raw[key], f"obsolete since RFC 9989: {OBSOLETE_TAGS[key]}")
+        raw = {k: v for k, v in raw.items() if k not in OBSOLETE_TAGS}
+    section = Section(raw, path, problems, DMARC_KEYS)
+    policy = section.choice("policy", DMARC_POLICIES, default="none")
+    psd = section.choice("psd", ("y", "n", "u")) if section.has("psd") else None
+    adkim = section.choice("adkim", ("r", "s")) if section.has("adkim") else None
+    aspf = section.choice("aspf", ("r", "s")) if section.has("aspf") else None
+    rua = _report_uris(section, "rua")
+    ruf = _report_uris(section, "ruf")
+    fo = _failure_options(section)
+    return DmarcPolicy(
+        policy=policy,
+        subdomain_policy=_policy_choice(section, "subdomainPolicy"),
+        nonexistent_policy=_policy_choice(section, "nonexistentPolicy"),
+        psd=psd,
+        testing=section.boolean("testing", False),
+        adkim=adkim,
+        aspf=aspf,
+        rua=rua,
+        ruf=ruf,
+        fo=fo,
+    )
+
+
+def _report_uris(section: Section, key: str) -> tuple[str, ...]:
+    uris: list[str] = []
+    for index, value in enumerate(section.string_list(key)):
+        try:
+            uris.append(validate_report_uri(value))
+        except RecordError as error:
+            section.problems.add(section.key_path(f"{key}[{index}]"), value, str(error))
+    return tuple(uris)
+
+
+def _failure_options(section: Section) -> tuple[str, ...]:
+    value = section.raw.get("fo")
+    if value is None:
+        return ()
+    items = value.split(":") if isinstance(value, str) else value
+    allowed = ("0", "1", "d", "s")
+    if not isinstance(items, list) or not all(str(i) in allowed for i in items) or not items:
+        section.problems.add(
+            section.key_path("fo"), value, "expected a list of failure options from 0, 1, d, s"
+        )
+        return ()
+    return tuple(dict.fromkeys(str(i) for i in items))
+
+
+def _spf(raw: Any, path: str, problems: Problems, sender: str) -> SpfSettings:
+    section = Section(raw, path, problems, SPF_KEYS)
+    terms: list[str] = []
+    for key, prefix in (("include", "include:"), ("ip4", "ip4:"), ("ip6", "ip6:"), ("mechanisms", "")):
+        for index, value in enumerate(section.string_list(key)):
+            term = value if not prefix or value.startswith(prefix) else prefix + value
+            try:
+                validate_term(term)
+            except RecordError as error:
+                problems.add(section.key_path(f"{key}[{index}]"), value, str(error))
+                continue
+            if term.lstrip("+-~?").split(":")[0] == "all":
+                problems.add(section.key_path(f"{key}[{index}]"), value, "set `all` with the spf.all key")
+                continue
+            terms.append(term)
+    all_qualifier = section.choice("all", ("-all", "~all"), default="~all")
+    # The sender's own term (SES include or the relay's ip4) costs at most one lookup.
+    sender_lookups = 1 if sender == "ses" else 0
+    lookups = count_dns_lookups(terms) + sender_lookups
+    if lookups > MAX_DNS_LOOKUPS:
+        problems.add(
+            path, terms,
+            f"the SPF record would need {lookups} DNS lookups"
+            f"{' (including ' + SES_SPF_INCLUDE + ')' if sender_lookups else ''};"
+            f" RFC 7208 allows at most {MAX_DNS_LOOKUPS}: replace includes with ip4/ip6 ranges",
+        )
+    return SpfSettings(extra_terms=tuple(dict.fromkeys(terms)), all_qualifier=all_qualifier)
+
+
+def _mta_sts(raw: Any, path: str, problems: Problems) -> MtaStsPolicy | None:
+    if raw is None:
+        return None
+    section = Section(raw, path, problems, MTA_STS_KEYS)
+    mode = section.choice("mode", ("enforce", "testing", "none"), default="testing")
+    mx = section.string_list("mx")
+    if not mx:
+        problems.add(section.key_path("mx"), section.value("mx"), "required; the MX host patterns receiving mail")
+    max_age = section.integer("maxAge", 604800, 86400, 31557600)
+    return MtaStsPolicy(mode=mode, mx=mx, max_age=max_age)
+
+
+def _tls_rpt(raw: Any, path: str, problems: Problems) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    section = Section(raw, path, problems, TLS_RPT_KEYS)
+    rua = section.string_list("rua")
+    if not rua:
+        problems.add(section.key_path("rua"), section.value("rua"), "required; mailto: or https: report URIs")
+        return ()
+    try:
+        tls_rpt_txt(rua)
+    except RecordError as error:
+        problems.add(section.key_path("rua"), list(rua), str(error))
+        return ()
+    return rua

@@ -1,0 +1,1 @@
+"""DNS adapters: publish a provider-neutral record set to one provider each."""

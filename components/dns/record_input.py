@@ -1,0 +1,33 @@
+"""A record on its way to a provider: like DnsRecord, but name and values may be Pulumi outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components.records.dns_record import DnsRecord
+
+
+@dataclass(frozen=True)
+class RecordInput:
+    # Stable logical name for the provider resource, so a value change updates in place.
+    key: str
+    name: pulumi.Input[str]
+    type: str
+    values: Sequence[pulumi.Input[str]]
+    ttl: int
+
+    @classmethod
+    def from_record(cls, key: str, record: DnsRecord) -> RecordInput:
+        return cls(key=key, name=record.name, type=record.type, values=record.values, ttl=record.ttl)
+
+    def as_json(self) -> dict[str, Any]:
+        """The record in `DnsRecord.to_json` form with output leaves.
+
+        Each leaf resolves on its own, so a name known only after deployment (an Easy DKIM
+        token) leaves the record's type, values and TTL visible in a preview.
+        """
+        return {"name": self.name, "type": self.type, "values": list(self.values), "ttl": self.ttl}

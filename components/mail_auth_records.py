@@ -1,0 +1,91 @@
+"""MailAuthRecords: a domain's SPF, DMARC, MTA-STS and TLS-RPT, published with its sender's records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components.config.model import DomainConfig
+from components.dns.publish import publish_records
+from components.dns.record_input import RecordInput
+from components.dns.zone import ZoneTarget
+from components.records.dmarc import build_dmarc, dmarc_record_name
+from components.records.mta_sts import mta_sts_record_name, mta_sts_txt
+from components.records.spf import build_spf
+from components.records.tls_rpt import tls_rpt_record_name, tls_rpt_txt
+
+
+@dataclass(frozen=True)
+class MailAuthRecordsArgs:
+    domain: DomainConfig
+    # Terms the sender needs authorized (SES include, relay ip4); outputs when known only on deploy.
+    sender_spf_terms: Sequence[pulumi.Input[str]]
+    sender_records: Sequence[RecordInput] = field(default_factory=tuple)
+
+
+def zone_target(domain: DomainConfig) -> ZoneTarget:
+    return ZoneTarget(provider=domain.dns.provider, zone_name=domain.zone, zone_id=domain.dns.zone_id)
+
+
+def auth_records(domain: DomainConfig, sender_spf_terms: Sequence[pulumi.Input[str]]) -> list[RecordInput]:
+    """SPF, DMARC and the optional MTA-STS / TLS-RPT records of one domain."""
+    key = domain.name.replace(".", "-")
+    ttl = domain.dns.ttl
+
+    def spf_value(resolved_sender_terms: list[str]) -> str:
+        # One SPF record per domain: the sender's terms first, then what the domain already needs.
+        return build_spf([*resolved_sender_terms, *domain.spf.extra_terms], domain.spf.all_qualifier)
+
+    records = [
+        RecordInput(
+            key=f"{key}-spf",
+            name=domain.name,
+            type="TXT",
+            values=[pulumi.Output.all(*sender_spf_terms).apply(lambda terms: spf_value(list(terms)))],
+            ttl=ttl,
+        ),
+        RecordInput(
+            key=f"{key}-dmarc",
+            name=dmarc_record_name(domain.name),
+            type="TXT",
+            values=[build_dmarc(domain.dmarc)],
+            ttl=ttl,
+        ),
+    ]
+    if domain.mta_sts is not None:
+        records.append(
+            RecordInput(
+                key=f"{key}-mta-sts",
+                name=mta_sts_record_name(domain.name),
+                type="TXT",
+                values=[mta_sts_txt(domain.mta_sts)],
+                ttl=ttl,
+            )
+        )
+    if domain.tls_rpt:
+        records.append(
+            RecordInput(
+                key=f"{key}-tls-rpt",
+                name=tls_rpt_record_name(domain.name),
+                type="TXT",
+                values=[tls_rpt_txt(domain.tls_rpt)],
+                ttl=ttl,
+            )
+        )
+    return records
+
+
+class MailAuthRecords(pulumi.ComponentResource):
+    """Publishes every record of one sending domain to the DNS provider its config names."""
+
+    records: list[RecordInput]
+
+    def __init__(
+        self, name: str, args: MailAuthRecordsArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        super().__init__("mailstack:index:MailAuthRecords", name, None, opts)
+        self.records = [*args.sender_records, *auth_records(args.domain, args.sender_spf_terms)]
+        publish_records(zone_target(args.domain), self.records, parent=self)
+        self.register_outputs({"records": [record.as_json() for record in self.records]})

@@ -1,0 +1,87 @@
+"""`mailstack plan`: what `pulumi up` would create, computed offline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from components.config.model import load_stack_file, stack_file_path
+from components.config.problems import ConfigError
+from components.records.errors import RecordError
+from components.records.zonefile import group_by_zone, render_zone_file
+from mailstack.cli import UsageError
+from mailstack.plan import PlanResult, run_plan
+from mailstack.plan_render import render_text
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "plan",
+        help="show what `pulumi up` would create, offline",
+        description=(
+            "Run the Pulumi program offline with Pulumi's test runtime (no CLI, no cloud credentials) "
+            "and print the resources and DNS records `pulumi up` would create. Values known only after "
+            "deployment print as <unknown>, secrets as <secret>."
+        ),
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--stack", metavar="NAME", help="plan stacks/Pulumi.NAME.yaml")
+    source.add_argument("--config", metavar="FILE", type=Path, help="plan a stack settings file anywhere on disk")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument(
+        "--zone-file", metavar="FILE", type=Path,
+        help="also write the record set as an RFC 1035 zone file (a directory of <zone>.zone files "
+        "when the records span several zones)",
+    )
+    parser.set_defaults(func=run)
+
+
+def config_path(args: argparse.Namespace) -> Path:
+    path: Path = args.config if args.config is not None else stack_file_path(args.stack)
+    if not path.is_file():
+        raise UsageError(f"stack settings file {path} does not exist")
+    return path
+
+
+def write_zone_files(plan: PlanResult, zones: list[str], target: Path) -> list[Path]:
+    grouped = group_by_zone(plan.dns_records, zones)
+    if len(grouped) == 1:
+        ((zone, records),) = grouped.items()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render_zone_file(records, zone), encoding="utf-8")
+        return [target]
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for zone, records in sorted(grouped.items()):
+        path = target / f"{zone}.zone"
+        path.write_text(render_zone_file(records, zone), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def run(args: argparse.Namespace) -> int:
+    path = config_path(args)
+    try:
+        stack_config = load_stack_file(path)
+        if not args.json:
+            print(f"planning {path} offline ...", file=sys.stderr)
+        plan = run_plan(path, args.stack)
+    except ConfigError as error:
+        print(error.render(), file=sys.stderr)
+        return 1
+    except RecordError as error:
+        print(f"invalid record: {error}", file=sys.stderr)
+        return 1
+    print(plan.render_json() if args.json else render_text(plan), end="")
+    if args.zone_file is not None:
+        zones = sorted({domain.zone for domain in stack_config.domains})
+        try:
+            written = write_zone_files(plan, zones, args.zone_file)
+        except (RecordError, OSError) as error:
+            print(f"cannot write zone file: {error}", file=sys.stderr)
+            return 1
+        for file in written:
+            print(f"wrote zone file {file}", file=sys.stderr)
+    return 0
