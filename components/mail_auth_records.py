@@ -1,9 +1,10 @@
-"""MailAuthRecords: a domain's SPF, DMARC, MTA-STS and TLS-RPT, published with its sender's records."""
+"""MailAuthRecords: a domain's SPF, DMARC, MTA-STS and TLS-RPT, published with its sender's."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
@@ -26,24 +27,32 @@ class MailAuthRecordsArgs:
 
 
 def zone_target(domain: DomainConfig) -> ZoneTarget:
-    return ZoneTarget(provider=domain.dns.provider, zone_name=domain.zone, zone_id=domain.dns.zone_id)
+    return ZoneTarget(
+        provider=domain.dns.provider, zone_name=domain.zone, zone_id=domain.dns.zone_id
+    )
 
 
-def auth_records(domain: DomainConfig, sender_spf_terms: Sequence[pulumi.Input[str]]) -> list[RecordInput]:
+def auth_records(
+    domain: DomainConfig, sender_spf_terms: Sequence[pulumi.Input[str]]
+) -> list[RecordInput]:
     """SPF, DMARC and the optional MTA-STS / TLS-RPT records of one domain."""
     key = domain.name.replace(".", "-")
     ttl = domain.dns.ttl
 
     def spf_value(resolved_sender_terms: list[str]) -> str:
         # One SPF record per domain: the sender's terms first, then what the domain already needs.
-        return build_spf([*resolved_sender_terms, *domain.spf.extra_terms], domain.spf.all_qualifier)
+        return build_spf(
+            [*resolved_sender_terms, *domain.spf.extra_terms], domain.spf.all_qualifier
+        )
 
     records = [
         RecordInput(
             key=f"{key}-spf",
             name=domain.name,
             type="TXT",
-            values=[pulumi.Output.all(*sender_spf_terms).apply(lambda terms: spf_value(list(terms)))],
+            values=[
+                pulumi.Output.all(*sender_spf_terms).apply(lambda terms: spf_value(list(terms)))
+            ],
             ttl=ttl,
         ),
         RecordInput(
@@ -81,11 +90,17 @@ class MailAuthRecords(pulumi.ComponentResource):
     """Publishes every record of one sending domain to the DNS provider its config names."""
 
     records: list[RecordInput]
+    zone: str
 
     def __init__(
         self, name: str, args: MailAuthRecordsArgs, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__("mailstack:index:MailAuthRecords", name, None, opts)
         self.records = [*args.sender_records, *auth_records(args.domain, args.sender_spf_terms)]
-        publish_records(zone_target(args.domain), self.records, parent=self)
-        self.register_outputs({"records": [record.as_json() for record in self.records]})
+        target = zone_target(args.domain)
+        self.zone = target.zone_name
+        publish_records(target, self.records, parent=self)
+        self.register_outputs({"records": self.records_json()})
+
+    def records_json(self) -> list[dict[str, Any]]:
+        return [record.as_json(self.zone) for record in self.records]

@@ -8,7 +8,6 @@ from typing import Any
 import pulumi
 
 from components.config.model import DomainConfig, StackConfig
-from components.dns.record_input import RecordInput
 from components.mail_auth_records import MailAuthRecords, MailAuthRecordsArgs
 from components.ses_sender import SesSender, SesSenderArgs, resource_key
 
@@ -21,7 +20,7 @@ class MailStackArgs:
 @dataclass
 class _DomainParts:
     summary: dict[str, Any]
-    records: list[RecordInput]
+    records: list[dict[str, Any]]
 
 
 class MailStack(pulumi.ComponentResource):
@@ -34,7 +33,7 @@ class MailStack(pulumi.ComponentResource):
         super().__init__("mailstack:index:MailStack", name, None, opts)
         config = args.config
         parts = [self._domain(domain, config) for domain in config.domains]
-        self.records = [record.as_json() for part in parts for record in part.records]
+        self.records = [record for part in parts for record in part.records]
         self.domains = [part.summary for part in parts]
         self.register_outputs({"records": self.records, "domains": self.domains})
 
@@ -48,7 +47,9 @@ class MailStack(pulumi.ComponentResource):
             "mailFrom": domain.mail_from,
         }
         if domain.sender == "ses":
-            sender = SesSender(f"{key}-ses", SesSenderArgs(domain=domain, region=config.region), opts=child)
+            sender = SesSender(
+                f"{key}-ses", SesSenderArgs(domain=domain, region=config.region), opts=child
+            )
             summary["dkimSelectors"] = sender.dkim_selectors
             summary["configurationSet"] = sender.configuration_set_name
             sender_records, spf_terms = sender.records, sender.spf_terms
@@ -56,7 +57,10 @@ class MailStack(pulumi.ComponentResource):
             raise NotImplementedError("postfix relays are wired in by the relay component")
         auth = MailAuthRecords(
             f"{key}-dns",
-            MailAuthRecordsArgs(domain=domain, sender_spf_terms=spf_terms, sender_records=sender_records),
+            MailAuthRecordsArgs(
+                domain=domain, sender_spf_terms=spf_terms, sender_records=sender_records
+            ),
             opts=child,
         )
-        return _DomainParts(summary=summary, records=auth.records)
+        summary["zone"] = auth.zone
+        return _DomainParts(summary=summary, records=auth.records_json())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
 
 import pulumi
 import pulumi_aws as aws
@@ -31,6 +31,12 @@ class SesSenderArgs:
 
 def resource_key(domain: str) -> str:
     return domain.replace(".", "-")
+
+
+def _token(index: int, tokens: list[str] | None) -> str:
+    if not tokens or len(tokens) <= index:
+        raise ValueError(f"SES returned {len(tokens or [])} Easy DKIM tokens, expected 3")
+    return tokens[index]
 
 
 class SesSender(pulumi.ComponentResource):
@@ -72,14 +78,16 @@ class SesSender(pulumi.ComponentResource):
                     f"{key}-dkim-{selector}", algorithm="RSA", rsa_bits=2048, opts=child
                 )
             signing_key = dkim_keys[domain.signing_selector]
-            dkim_attributes: dict[str, Any] = {
-                "domain_signing_selector": domain.signing_selector,
-                "domain_signing_private_key": pulumi.Output.secret(
+            dkim_attributes = aws.sesv2.EmailIdentityDkimSigningAttributesArgs(
+                domain_signing_selector=domain.signing_selector,
+                domain_signing_private_key=pulumi.Output.secret(
                     signing_key.private_key_pem.apply(pem_body)
                 ),
-            }
+            )
         else:
-            dkim_attributes = {"next_signing_key_length": "RSA_2048_BIT"}
+            dkim_attributes = aws.sesv2.EmailIdentityDkimSigningAttributesArgs(
+                next_signing_key_length="RSA_2048_BIT"
+            )
 
         self.identity = aws.sesv2.EmailIdentity(
             f"{key}-identity",
@@ -110,10 +118,12 @@ class SesSender(pulumi.ComponentResource):
                     )
                 )
         else:
-            tokens = self.identity.dkim_signing_attributes.apply(lambda attributes: attributes.tokens)
+            tokens = self.identity.dkim_signing_attributes.apply(
+                lambda attributes: attributes.tokens
+            )
             self.dkim_selectors = tokens.apply(lambda found: list(found or []))
             for index in range(EASY_DKIM_TOKEN_COUNT):
-                token = tokens.apply(lambda found, i=index: found[i] if found else "")
+                token = tokens.apply(partial(_token, index))
                 records.append(
                     RecordInput(
                         key=f"{key}-dkim-{index + 1}",

@@ -30,7 +30,10 @@ PROJECT = "mailstack"
 _SIG_KEY = "4dabf18193072939515e22adb298388d"
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-_ASSET_SIGS = {"c44067f5952c0a294b673a41bacd8c17": "<asset>", "0def7320c3a5731c473e5ecbe6d01bc7": "<archive>"}
+_ASSET_SIGS = {
+    "c44067f5952c0a294b673a41bacd8c17": "<asset>",
+    "0def7320c3a5731c473e5ecbe6d01bc7": "<archive>",
+}
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,10 @@ def _struct_to_plain(struct: struct_pb2.Struct) -> dict[str, Any]:
 NESTED_COMPUTED: dict[str, dict[str, tuple[str, ...]]] = {
     "aws:sesv2/emailIdentity:EmailIdentity": {
         "dkimSigningAttributes": (
-            "tokens", "status", "currentSigningKeyLength", "lastKeyGenerationTimestamp",
+            "tokens",
+            "status",
+            "currentSigningKeyLength",
+            "lastKeyGenerationTimestamp",
             "signingAttributesOrigin",
         ),
     },
@@ -105,12 +111,14 @@ NESTED_COMPUTED: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 class _OfflineMocks(pulumi.runtime.Mocks):
-    """Resources echo their inputs, as a preview's planned state does; computed values stay unknown."""
+    """Resources echo their inputs, as a preview's planned state does; computed ones are unknown."""
 
     def __init__(self, region: str) -> None:
         self.region = region
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[Any, Any]]:
         state = dict(args.inputs)
         for prop, fields in NESTED_COMPUTED.get(args.typ, {}).items():
             nested = dict(state.get(prop) or {})
@@ -118,17 +126,19 @@ class _OfflineMocks(pulumi.runtime.Mocks):
             state[prop] = nested
         return (rpc.UNKNOWN, state)
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[Any, Any]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         token = args.token
         if token == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region}
+            return ({"name": self.region, "region": self.region, "id": self.region}, [])
         if token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+            return ({"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, [])
         # Account ids, AMI ids and zone ids exist only in a real account. The SDK's invoke path
         # cannot carry engine unknowns, so the lookup answers with the marker a plan prints.
         answer = {key: UNKNOWN for key in ("id", "zoneId", "accountId", "arn", "imageId", "name")}
         answer.update({k: v for k, v in args.args.items() if isinstance(v, str) and k == "name"})
-        return answer
+        return (answer, [])
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -148,7 +158,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     inputs=_struct_to_plain(request.object),
                 )
             )
-        return super().RegisterResource(request)
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
 def _parent_name(parent_urn: str) -> str | None:
@@ -164,8 +174,7 @@ def _parent_name(parent_urn: str) -> str | None:
 def config_for_runtime(raw: Mapping[str, Any]) -> dict[str, str]:
     """Stack-file values as the Pulumi runtime holds them: strings, objects JSON-encoded."""
     return {
-        key: value if isinstance(value, str) else json.dumps(value)
-        for key, value in raw.items()
+        key: value if isinstance(value, str) else json.dumps(value) for key, value in raw.items()
     }
 
 
@@ -178,7 +187,9 @@ def run_program(
     stack_config = load_stack_config(raw_config)  # config errors surface before any registration
     settings.ROOT.set(None)
     monitor = _RecordingMonitor(_OfflineMocks(stack_config.region))
-    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor
+    )
     pulumi.runtime.set_all_config(config_for_runtime(raw_config))
     captured: dict[str, Any] = {}
 
@@ -199,22 +210,27 @@ def run_program(
 
 
 def records_from_outputs(outputs: Mapping[str, Any]) -> list[DnsRecord]:
-    records: list[DnsRecord] = []
+    return [record for record, _zone in zoned_records(outputs)]
+
+
+def zoned_records(outputs: Mapping[str, Any]) -> list[tuple[DnsRecord, str | None]]:
+    """The `records` output as DnsRecords, each with the zone it is published in."""
+    found: list[tuple[DnsRecord, str | None]] = []
     for item in outputs.get("records", []):
         if isinstance(item, dict):
-            records.append(
-                DnsRecord(
-                    name=str(item.get("name", UNKNOWN)),
-                    type=str(item.get("type", UNKNOWN)),
-                    values=tuple(str(v) for v in item.get("values", [UNKNOWN])) or (UNKNOWN,),
-                    ttl=int(item.get("ttl", 300)),
-                )
+            record = DnsRecord(
+                name=str(item.get("name", UNKNOWN)),
+                type=str(item.get("type", UNKNOWN)),
+                values=tuple(str(v) for v in item.get("values", [UNKNOWN])) or (UNKNOWN,),
+                ttl=int(item.get("ttl", 300)),
             )
-    return records
+            zone = item.get("zone")
+            found.append((record, str(zone) if zone else None))
+    return found
 
 
 def run_plan(config_path: str | Path, stack: str | None = None) -> PlanResult:
-    """Plan the stack whose settings file is `config_path` (the `stacks/Pulumi.<env>.yaml` format)."""
+    """Plan the stack whose settings file is `config_path` (`stacks/Pulumi.<env>.yaml` format)."""
     from components.program import build
 
     path = Path(config_path)

@@ -36,6 +36,10 @@ def render_text(plan: PlanResult) -> str:
             rows.append((record.name, record.type, str(record.ttl), value))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
-        lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-                     + "  " + row[3])
+        lines.append(
+            "  "
+            + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            + "  "
+            + row[3]
+        )
     return "\n".join(lines) + "\n"

@@ -23,7 +23,12 @@ from components.records.dmarc import OBSOLETE_TAGS, DmarcPolicy, validate_report
 from components.records.errors import RecordError
 from components.records.mta_sts import MtaStsPolicy
 from components.records.ses import SES_REGIONS
-from components.records.spf import MAX_DNS_LOOKUPS, SES_SPF_INCLUDE, count_dns_lookups, validate_term
+from components.records.spf import (
+    MAX_DNS_LOOKUPS,
+    SES_SPF_INCLUDE,
+    count_dns_lookups,
+    validate_term,
+)
 from components.records.tls_rpt import tls_rpt_txt
 
 NAMESPACE = "mailstack"
@@ -37,15 +42,35 @@ DEFAULT_TTL = 300
 
 DNS_KEYS = ("provider", "zoneId", "zoneName", "ttl")
 DMARC_KEYS = (
-    "policy", "subdomainPolicy", "nonexistentPolicy", "psd", "testing",
-    "adkim", "aspf", "rua", "ruf", "fo",
+    "policy",
+    "subdomainPolicy",
+    "nonexistentPolicy",
+    "psd",
+    "testing",
+    "adkim",
+    "aspf",
+    "rua",
+    "ruf",
+    "fo",
 )
 SPF_KEYS = ("include", "ip4", "ip6", "mechanisms", "all")
 MTA_STS_KEYS = ("mode", "mx", "maxAge")
 TLS_RPT_KEYS = ("rua",)
 DOMAIN_KEYS = (
-    "name", "sender", "mailFrom", "dkim", "dkimSelector", "dkimSelectors", "dns", "dmarc",
-    "spf", "mtaSts", "tlsRpt", "relay", "configurationSet", "trackingDomain",
+    "name",
+    "sender",
+    "mailFrom",
+    "dkim",
+    "dkimSelector",
+    "dkimSelectors",
+    "dns",
+    "dmarc",
+    "spf",
+    "mtaSts",
+    "tlsRpt",
+    "relay",
+    "configurationSet",
+    "trackingDomain",
 )
 _CONFIG_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -114,15 +139,22 @@ def load_stack_config(raw: Mapping[str, Any]) -> StackConfig:
     problems = Problems()
     for key in raw:
         if key.startswith(f"{NAMESPACE}:") and key.split(":", 1)[1] not in (
-            "environment", "dns", "alerts", "domains"
+            "environment",
+            "dns",
+            "alerts",
+            "domains",
         ):
             problems.add(
-                key, raw[key], "unknown key; allowed mailstack keys are environment, dns, alerts, domains"
+                key,
+                raw[key],
+                "unknown key; allowed mailstack keys are environment, dns, alerts, domains",
             )
     region = _region(raw.get("aws:region"), problems)
     environment = raw.get(f"{NAMESPACE}:environment", "development")
     if environment not in ENVIRONMENTS:
-        problems.add(f"{NAMESPACE}:environment", environment, f"expected one of {', '.join(ENVIRONMENTS)}")
+        problems.add(
+            f"{NAMESPACE}:environment", environment, f"expected one of {', '.join(ENVIRONMENTS)}"
+        )
         environment = "development"
     default_dns = _dns(raw.get(f"{NAMESPACE}:dns"), f"{NAMESPACE}:dns", problems, None)
     alerts = parse_alerts(raw.get(f"{NAMESPACE}:alerts"), f"{NAMESPACE}:alerts", problems)
@@ -145,14 +177,20 @@ def read_stack_file(path: str | Path) -> dict[str, Any]:
     try:
         document = yaml.safe_load(file.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ConfigError([ConfigProblem(str(file), MISSING, f"cannot read file: {error.strerror}")]) from None
+        raise ConfigError(
+            [ConfigProblem(str(file), MISSING, f"cannot read file: {error.strerror}")]
+        ) from None
     except yaml.YAMLError as error:
         raise ConfigError([ConfigProblem(str(file), MISSING, f"not valid YAML: {error}")]) from None
     if document is None:
         document = {}
     if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
         raise ConfigError(
-            [ConfigProblem(str(file), MISSING, "expected a stack settings file with a `config:` mapping")]
+            [
+                ConfigProblem(
+                    str(file), MISSING, "expected a stack settings file with a `config:` mapping"
+                )
+            ]
         )
     config: dict[str, Any] = dict(document.get("config") or {})
     return config
@@ -164,15 +202,21 @@ def stack_file_path(stack: str, stacks_dir: str | Path = "stacks") -> Path:
 
 def _region(value: Any, problems: Problems) -> str:
     if value is None:
-        problems.add("aws:region", MISSING, f"required; one of the SES regions: {', '.join(SES_REGIONS)}")
+        problems.add(
+            "aws:region", MISSING, f"required; one of the SES regions: {', '.join(SES_REGIONS)}"
+        )
         return SES_REGIONS[0]
     if value not in SES_REGIONS:
-        problems.add("aws:region", value, f"expected an AWS region where SES sends: {', '.join(SES_REGIONS)}")
+        problems.add(
+            "aws:region", value, f"expected an AWS region where SES sends: {', '.join(SES_REGIONS)}"
+        )
         return SES_REGIONS[0]
     return str(value)
 
 
-def _dns(raw: Any, path: str, problems: Problems, inherited: DnsSettings | None) -> DnsSettings | None:
+def _dns(
+    raw: Any, path: str, problems: Problems, inherited: DnsSettings | None
+) -> DnsSettings | None:
     if raw is None:
         return inherited
     section = Section(raw, path, problems, DNS_KEYS)
@@ -187,14 +231,20 @@ def _dns(raw: Any, path: str, problems: Problems, inherited: DnsSettings | None)
         if problem:
             problems.add(section.key_path("zoneName"), zone_name, problem)
     # A zone id names one provider's zone, so it is never inherited across a provider change.
-    inherit_zone = inherited is not None and provider == inherited.provider and not section.has("zoneName")
-    zone_id = section.string("zoneId") or (inherited.zone_id if inherit_zone and inherited else None)
+    inherit_zone = (
+        inherited is not None and provider == inherited.provider and not section.has("zoneName")
+    )
+    zone_id = section.string("zoneId") or (
+        inherited.zone_id if inherit_zone and inherited else None
+    )
     default_ttl = inherited.ttl if inherited else DEFAULT_TTL
     ttl = section.integer("ttl", default_ttl, 60, 86400)
     return DnsSettings(provider=provider, zone_id=zone_id, zone_name=zone_name, ttl=ttl)
 
 
-def _domains(raw: Any, default_dns: DnsSettings | None, problems: Problems) -> tuple[DomainConfig, ...]:
+def _domains(
+    raw: Any, default_dns: DnsSettings | None, problems: Problems
+) -> tuple[DomainConfig, ...]:
     path = f"{NAMESPACE}:domains"
     if raw is MISSING or raw is None:
         problems.add(path, MISSING, "required; a list of sending domains (at least one)")
@@ -211,7 +261,8 @@ def _domains(raw: Any, default_dns: DnsSettings | None, problems: Problems) -> t
             continue
         if domain.name in seen:
             problems.add(
-                f"{item_path}.name", domain.name,
+                f"{item_path}.name",
+                domain.name,
                 f"duplicate domain: already configured at {path}[{seen[domain.name]}]",
             )
             continue
@@ -221,12 +272,14 @@ def _domains(raw: Any, default_dns: DnsSettings | None, problems: Problems) -> t
     for domain in domains:
         if domain.mail_from in seen and domain.mail_from != domain.name:
             problems.add(
-                f"{path}[{seen[domain.name]}].mailFrom", domain.mail_from,
+                f"{path}[{seen[domain.name]}].mailFrom",
+                domain.mail_from,
                 "the MAIL FROM domain must not be another sending domain of this stack",
             )
         if domain.mail_from in mail_from_owner:
             problems.add(
-                f"{path}[{seen[domain.name]}].mailFrom", domain.mail_from,
+                f"{path}[{seen[domain.name]}].mailFrom",
+                domain.mail_from,
                 f"already the MAIL FROM domain of {mail_from_owner[domain.mail_from]}",
             )
         mail_from_owner[domain.mail_from] = domain.name
@@ -250,22 +303,31 @@ def _domain(
     dns = _dns(section.raw.get("dns"), section.key_path("dns"), problems, default_dns)
     if dns is None:
         problems.add(
-            section.key_path("dns"), MISSING,
-            f"required when {NAMESPACE}:dns is not set; a mapping with provider: {' | '.join(DNS_PROVIDERS)}",
+            section.key_path("dns"),
+            MISSING,
+            f"required when {NAMESPACE}:dns is not set; a mapping with provider: "
+            f"{' | '.join(DNS_PROVIDERS)}",
         )
-    elif name and dns.zone_name and not (name == dns.zone_name or is_subdomain(name, dns.zone_name)):
-        problems.add(section.key_path("dns.zoneName"), dns.zone_name, f"must be {name} or one of its parents")
+    elif (
+        name and dns.zone_name and not (name == dns.zone_name or is_subdomain(name, dns.zone_name))
+    ):
+        problems.add(
+            section.key_path("dns.zoneName"), dns.zone_name, f"must be {name} or one of its parents"
+        )
     dmarc = _dmarc(section.raw.get("dmarc"), section.key_path("dmarc"), problems)
     spf = _spf(section.raw.get("spf"), section.key_path("spf"), problems, sender)
     relay = None
     if sender == "postfix":
         relay = parse_relay(section.raw.get("relay"), section.key_path("relay"), problems, name)
     elif section.has("relay"):
-        problems.add(section.key_path("relay"), section.value("relay"), "only allowed with sender: postfix")
+        problems.add(
+            section.key_path("relay"), section.value("relay"), "only allowed with sender: postfix"
+        )
     configuration_set = section.string("configurationSet") or name.replace(".", "-")
     if not _CONFIG_SET_NAME.match(configuration_set):
         problems.add(
-            section.key_path("configurationSet"), configuration_set,
+            section.key_path("configurationSet"),
+            configuration_set,
             "expected 1-64 letters, digits, hyphens or underscores",
         )
     tracking_domain = section.string("trackingDomain")
@@ -279,9 +341,19 @@ def _domain(
     if len(problems) > before or dns is None:
         return None
     return DomainConfig(
-        name=name, sender=sender, mail_from=mail_from, dkim=dkim, dkim_selectors=selectors,
-        dns=dns, dmarc=dmarc, spf=spf, configuration_set=configuration_set, mta_sts=mta_sts,
-        tls_rpt=tls_rpt, relay=relay, tracking_domain=tracking_domain,
+        name=name,
+        sender=sender,
+        mail_from=mail_from,
+        dkim=dkim,
+        dkim_selectors=selectors,
+        dns=dns,
+        dmarc=dmarc,
+        spf=spf,
+        configuration_set=configuration_set,
+        mta_sts=mta_sts,
+        tls_rpt=tls_rpt,
+        relay=relay,
+        tracking_domain=tracking_domain,
     )
 
 
@@ -298,7 +370,9 @@ def _mail_from(section: Section, name: str, sender: str) -> str:
         section.problems.add(section.key_path("mailFrom"), value, problem)
     elif name and not is_subdomain(value, name) and not (sender == "postfix" and value == name):
         section.problems.add(
-            section.key_path("mailFrom"), value, f"must be a subdomain of {name} (e.g. bounce.{name})"
+            section.key_path("mailFrom"),
+            value,
+            f"must be a subdomain of {name} (e.g. bounce.{name})",
         )
     return value
 
@@ -306,14 +380,16 @@ def _mail_from(section: Section, name: str, sender: str) -> str:
 def _selectors(section: Section, dkim: str, sender: str) -> tuple[str, ...]:
     if section.has("dkimSelector") and section.has("dkimSelectors"):
         section.problems.add(
-            section.key_path("dkimSelectors"), section.value("dkimSelectors"),
+            section.key_path("dkimSelectors"),
+            section.value("dkimSelectors"),
             "set either dkimSelector or dkimSelectors, not both",
         )
     if sender == "ses" and dkim == "easy":
         for key in ("dkimSelector", "dkimSelectors"):
             if section.has(key):
                 section.problems.add(
-                    section.key_path(key), section.value(key),
+                    section.key_path(key),
+                    section.value(key),
                     "Easy DKIM chooses its own selectors; remove it or set dkim: byo",
                 )
         return ()
@@ -321,7 +397,8 @@ def _selectors(section: Section, dkim: str, sender: str) -> tuple[str, ...]:
         selectors = section.string_list("dkimSelectors")
         if not selectors:
             section.problems.add(
-                section.key_path("dkimSelectors"), section.value("dkimSelectors"),
+                section.key_path("dkimSelectors"),
+                section.value("dkimSelectors"),
                 "expected at least one selector; the first one signs",
             )
     else:
@@ -351,7 +428,9 @@ def _dmarc(raw: Any, path: str, problems: Problems) -> DmarcPolicy:
     obsolete_in_raw = isinstance(raw, Mapping) and [k for k in raw if k in OBSOLETE_TAGS]
     if obsolete_in_raw and isinstance(raw, Mapping):
         for key in obsolete_in_raw:
-            problems.add(f"{path}.{key}", raw[key], f"obsolete since RFC 9989: {OBSOLETE_TAGS[key]}")
+            problems.add(
+                f"{path}.{key}", raw[key], f"obsolete since RFC 9989: {OBSOLETE_TAGS[key]}"
+            )
         raw = {k: v for k, v in raw.items() if k not in OBSOLETE_TAGS}
     section = Section(raw, path, problems, DMARC_KEYS)
     policy = section.choice("policy", DMARC_POLICIES, default="none")
@@ -402,7 +481,12 @@ def _failure_options(section: Section) -> tuple[str, ...]:
 def _spf(raw: Any, path: str, problems: Problems, sender: str) -> SpfSettings:
     section = Section(raw, path, problems, SPF_KEYS)
     terms: list[str] = []
-    for key, prefix in (("include", "include:"), ("ip4", "ip4:"), ("ip6", "ip6:"), ("mechanisms", "")):
+    for key, prefix in (
+        ("include", "include:"),
+        ("ip4", "ip4:"),
+        ("ip6", "ip6:"),
+        ("mechanisms", ""),
+    ):
         for index, value in enumerate(section.string_list(key)):
             term = value if not prefix or value.startswith(prefix) else prefix + value
             try:
@@ -411,7 +495,9 @@ def _spf(raw: Any, path: str, problems: Problems, sender: str) -> SpfSettings:
                 problems.add(section.key_path(f"{key}[{index}]"), value, str(error))
                 continue
             if term.lstrip("+-~?").split(":")[0] == "all":
-                problems.add(section.key_path(f"{key}[{index}]"), value, "set `all` with the spf.all key")
+                problems.add(
+                    section.key_path(f"{key}[{index}]"), value, "set `all` with the spf.all key"
+                )
                 continue
             terms.append(term)
     all_qualifier = section.choice("all", ("-all", "~all"), default="~all")
@@ -420,7 +506,8 @@ def _spf(raw: Any, path: str, problems: Problems, sender: str) -> SpfSettings:
     lookups = count_dns_lookups(terms) + sender_lookups
     if lookups > MAX_DNS_LOOKUPS:
         problems.add(
-            path, terms,
+            path,
+            terms,
             f"the SPF record would need {lookups} DNS lookups"
             f"{' (including ' + SES_SPF_INCLUDE + ')' if sender_lookups else ''};"
             f" RFC 7208 allows at most {MAX_DNS_LOOKUPS}: replace includes with ip4/ip6 ranges",
@@ -435,7 +522,11 @@ def _mta_sts(raw: Any, path: str, problems: Problems) -> MtaStsPolicy | None:
     mode = section.choice("mode", ("enforce", "testing", "none"), default="testing")
     mx = section.string_list("mx")
     if not mx:
-        problems.add(section.key_path("mx"), section.value("mx"), "required; the MX host patterns receiving mail")
+        problems.add(
+            section.key_path("mx"),
+            section.value("mx"),
+            "required; the MX host patterns receiving mail",
+        )
     max_age = section.integer("maxAge", 604800, 86400, 31557600)
     return MtaStsPolicy(mode=mode, mx=mx, max_age=max_age)
 
@@ -446,7 +537,9 @@ def _tls_rpt(raw: Any, path: str, problems: Problems) -> tuple[str, ...]:
     section = Section(raw, path, problems, TLS_RPT_KEYS)
     rua = section.string_list("rua")
     if not rua:
-        problems.add(section.key_path("rua"), section.value("rua"), "required; mailto: or https: report URIs")
+        problems.add(
+            section.key_path("rua"), section.value("rua"), "required; mailto: or https: report URIs"
+        )
         return ()
     try:
         tls_rpt_txt(rua)

@@ -19,7 +19,7 @@ def domain_name_problem(name: str, allow_underscore: bool = False) -> str | None
         return "expected a lower-case domain name"
     labels = name.split(".")
     if len(labels) < 2:
-        return "expected a fully qualified domain name with at least two labels (e.g. mail.example.com)"
+        return "expected a fully qualified domain name of two labels or more (mail.example.com)"
     pattern = _UNDERSCORE_LABEL if allow_underscore else _LABEL
     for label in labels:
         if not pattern.match(label):

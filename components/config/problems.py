@@ -72,7 +72,9 @@ class Problems:
 class Section:
     """A mapping being parsed at a key path: typed getters that report instead of raising."""
 
-    def __init__(self, raw: Any, path: str, problems: Problems, allowed_keys: Sequence[str]) -> None:
+    def __init__(
+        self, raw: Any, path: str, problems: Problems, allowed_keys: Sequence[str]
+    ) -> None:
         self.path = path
         self.problems = problems
         if raw is None or raw is MISSING:
@@ -84,7 +86,8 @@ class Section:
         for key in raw:
             if key not in allowed_keys:
                 problems.add(
-                    self.key_path(str(key)), raw[key],
+                    self.key_path(str(key)),
+                    raw[key],
                     f"unknown key {key!r}; allowed keys are {', '.join(allowed_keys)}",
                 )
 
@@ -101,7 +104,9 @@ class Section:
         value = self.raw.get(key)
         if value is None:
             if default is None:
-                self.problems.add(self.key_path(key), MISSING, f"required; one of {', '.join(allowed)}")
+                self.problems.add(
+                    self.key_path(key), MISSING, f"required; one of {', '.join(allowed)}"
+                )
                 return allowed[0]
             return default
         if not isinstance(value, str) or value not in allowed:
@@ -144,10 +149,14 @@ class Section:
         value = self.raw.get(key)
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            minimum <= float(value) <= maximum
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not (minimum <= float(value) <= maximum)
         ):
-            self.problems.add(self.key_path(key), value, f"expected a number from {minimum} to {maximum}")
+            self.problems.add(
+                self.key_path(key), value, f"expected a number from {minimum} to {maximum}"
+            )
             return default
         return float(value)
 

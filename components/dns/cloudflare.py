@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import pulumi
 import pulumi_cloudflare as cloudflare
@@ -12,23 +13,28 @@ from components.dns.zone import ZoneTarget
 from components.records.txt import quote_txt_strings
 
 
-def cloudflare_zone_id(zone: ZoneTarget, opts: pulumi.InvokeOptions | None = None) -> pulumi.Input[str]:
+def cloudflare_zone_id(
+    zone: ZoneTarget, opts: pulumi.InvokeOptions | None = None
+) -> pulumi.Input[str]:
     if zone.zone_id:
         return zone.zone_id
     result = cloudflare.get_zone_output(filter={"name": zone.zone_name, "match": "all"}, opts=opts)
     return result.apply(lambda found: found.zone_id or found.id)
 
 
-def cloudflare_fields(record_type: str, value: str) -> dict[str, pulumi.Input[str] | float]:
-    """The `content` (and MX `priority`) Cloudflare expects for one record value."""
+def cloudflare_content(record_type: str, value: str) -> str:
+    """The `content` Cloudflare expects for one record value."""
     if record_type == "MX":
-        preference, exchange = value.split(maxsplit=1)
-        return {"content": exchange, "priority": float(preference)}
+        return value.split(maxsplit=1)[1]
     if record_type == "TXT":
         # Cloudflare stores TXT content in presentation form; quoting keeps long values split
         # into 255-byte strings exactly as we computed them.
-        return {"content": quote_txt_strings(value)}
-    return {"content": value}
+        return quote_txt_strings(value)
+    return value
+
+
+def mx_priority(value: str) -> float:
+    return float(value.split(maxsplit=1)[0])
 
 
 def publish_cloudflare(
@@ -39,9 +45,7 @@ def publish_cloudflare(
     for record in records:
         for index, value in enumerate(record.values):
             suffix = f"-{index}" if len(record.values) > 1 else ""
-            fields = pulumi.Output.from_input(value).apply(
-                lambda v, t=record.type: cloudflare_fields(t, v)
-            )
+            resolved = pulumi.Output.from_input(value)
             created.append(
                 cloudflare.DnsRecord(
                     f"{record.key}{suffix}",
@@ -49,8 +53,8 @@ def publish_cloudflare(
                     name=record.name,
                     type=record.type,
                     ttl=float(record.ttl),
-                    content=fields.apply(lambda f: str(f["content"])),
-                    priority=fields.apply(lambda f: f.get("priority")) if record.type == "MX" else None,
+                    content=resolved.apply(partial(cloudflare_content, record.type)),
+                    priority=resolved.apply(mx_priority) if record.type == "MX" else None,
                     proxied=False,
                     comment="managed by mailstack",
                     # A CNAME or TXT at the same name cannot coexist with its own replacement.

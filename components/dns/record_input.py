@@ -22,12 +22,22 @@ class RecordInput:
 
     @classmethod
     def from_record(cls, key: str, record: DnsRecord) -> RecordInput:
-        return cls(key=key, name=record.name, type=record.type, values=record.values, ttl=record.ttl)
+        return cls(
+            key=key, name=record.name, type=record.type, values=record.values, ttl=record.ttl
+        )
 
-    def as_json(self) -> dict[str, Any]:
-        """The record in `DnsRecord.to_json` form with output leaves.
+    def as_json(self, zone: str | None = None) -> dict[str, Any]:
+        """The record in `DnsRecord.to_json` form (plus its zone, when known) with output leaves.
 
         Each leaf resolves on its own, so a name known only after deployment (an Easy DKIM
-        token) leaves the record's type, values and TTL visible in a preview.
+        token) leaves the record's type, values, TTL and zone visible in a preview.
         """
-        return {"name": self.name, "type": self.type, "values": list(self.values), "ttl": self.ttl}
+        result: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "values": list(self.values),
+            "ttl": self.ttl,
+        }
+        if zone is not None:
+            result["zone"] = zone
+        return result

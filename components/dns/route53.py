@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import pulumi
 import pulumi_aws as aws
@@ -12,7 +13,9 @@ from components.dns.zone import ZoneTarget
 from components.records.txt import split_txt
 
 
-def route53_zone_id(zone: ZoneTarget, opts: pulumi.InvokeOptions | None = None) -> pulumi.Input[str]:
+def route53_zone_id(
+    zone: ZoneTarget, opts: pulumi.InvokeOptions | None = None
+) -> pulumi.Input[str]:
     if zone.zone_id:
         return zone.zone_id
     return aws.route53.get_zone_output(name=zone.zone_name, private_zone=False, opts=opts).zone_id
@@ -42,7 +45,7 @@ def publish_route53(
             type=record.type,
             ttl=record.ttl,
             records=[
-                pulumi.Output.from_input(value).apply(lambda v, t=record.type: route53_value(t, v))
+                pulumi.Output.from_input(value).apply(partial(route53_value, record.type))
                 for value in record.values
             ],
             allow_overwrite=False,

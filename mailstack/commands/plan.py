@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from components.config.model import load_stack_file, stack_file_path
+from components.config.model import stack_file_path
 from components.config.problems import ConfigError
+from components.records.dns_record import DnsRecord
 from components.records.errors import RecordError
-from components.records.zonefile import group_by_zone, render_zone_file
+from components.records.zonefile import render_zone_file
 from mailstack.cli import UsageError
-from mailstack.plan import PlanResult, run_plan
+from mailstack.plan import PlanResult, run_plan, zoned_records
 from mailstack.plan_render import render_text
 
 
@@ -21,17 +22,22 @@ def register(subparsers: Any) -> None:
         "plan",
         help="show what `pulumi up` would create, offline",
         description=(
-            "Run the Pulumi program offline with Pulumi's test runtime (no CLI, no cloud credentials) "
-            "and print the resources and DNS records `pulumi up` would create. Values known only after "
+            "Run the Pulumi program offline with Pulumi's test runtime (no CLI, no cloud "
+            "credentials) and print the resources and DNS records `pulumi up` would create. "
+            "Values known only after "
             "deployment print as <unknown>, secrets as <secret>."
         ),
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--stack", metavar="NAME", help="plan stacks/Pulumi.NAME.yaml")
-    source.add_argument("--config", metavar="FILE", type=Path, help="plan a stack settings file anywhere on disk")
+    source.add_argument(
+        "--config", metavar="FILE", type=Path, help="plan a stack settings file anywhere on disk"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.add_argument(
-        "--zone-file", metavar="FILE", type=Path,
+        "--zone-file",
+        metavar="FILE",
+        type=Path,
         help="also write the record set as an RFC 1035 zone file (a directory of <zone>.zone files "
         "when the records span several zones)",
     )
@@ -45,8 +51,13 @@ def config_path(args: argparse.Namespace) -> Path:
     return path
 
 
-def write_zone_files(plan: PlanResult, zones: list[str], target: Path) -> list[Path]:
-    grouped = group_by_zone(plan.dns_records, zones)
+def write_zone_files(plan: PlanResult, target: Path) -> list[Path]:
+    """Write one zone file (or, for several zones, a directory of `<zone>.zone` files)."""
+    grouped: dict[str, list[DnsRecord]] = {}
+    for record, zone in zoned_records(plan.outputs):
+        if zone is None:
+            raise RecordError(f"record {record.name} {record.type} has no zone")
+        grouped.setdefault(zone, []).append(record)
     if len(grouped) == 1:
         ((zone, records),) = grouped.items()
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -64,9 +75,7 @@ def write_zone_files(plan: PlanResult, zones: list[str], target: Path) -> list[P
 def run(args: argparse.Namespace) -> int:
     path = config_path(args)
     try:
-        stack_config = load_stack_file(path)
-        if not args.json:
-            print(f"planning {path} offline ...", file=sys.stderr)
+        print(f"planning {path} offline ...", file=sys.stderr)
         plan = run_plan(path, args.stack)
     except ConfigError as error:
         print(error.render(), file=sys.stderr)
@@ -76,9 +85,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(plan.render_json() if args.json else render_text(plan), end="")
     if args.zone_file is not None:
-        zones = sorted({domain.zone for domain in stack_config.domains})
         try:
-            written = write_zone_files(plan, zones, args.zone_file)
+            written = write_zone_files(plan, args.zone_file)
         except (RecordError, OSError) as error:
             print(f"cannot write zone file: {error}", file=sys.stderr)
             return 1

@@ -42,7 +42,9 @@ def one(plan_result: PlanResult, type_token: str) -> PlannedResource:
 
 
 def txt_records(plan_result: PlanResult, name: str) -> list[str]:
-    return [v for r in plan_result.dns_records if r.name == name and r.type == "TXT" for v in r.values]
+    return [
+        v for r in plan_result.dns_records if r.name == name and r.type == "TXT" for v in r.values
+    ]
 
 
 def test_ses_identity_configuration_set_and_mail_from_inputs() -> None:
@@ -58,7 +60,9 @@ def test_ses_identity_configuration_set_and_mail_from_inputs() -> None:
     assert config_set.inputs["deliveryOptions"] == {"tlsPolicy": "REQUIRE"}
     assert config_set.inputs["suppressionOptions"] == {"suppressedReasons": ["BOUNCE", "COMPLAINT"]}
 
-    mail_from = one(result, "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes")
+    mail_from = one(
+        result, "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes"
+    )
     assert mail_from.inputs["mailFromDomain"] == "bounce.news.example.com"
     assert mail_from.inputs["behaviorOnMxFailure"] == "USE_DEFAULT_VALUE"
 
@@ -89,7 +93,9 @@ def test_route53_records_for_a_subdomain_identity_are_named_once() -> None:
     records = result.resources_of_type("aws:route53/record:Record")
     names = sorted(r.inputs["name"] for r in records if r.inputs["name"] != UNKNOWN)
     assert names == [
-        "_dmarc.news.example.com", "bounce.news.example.com", "bounce.news.example.com",
+        "_dmarc.news.example.com",
+        "bounce.news.example.com",
+        "bounce.news.example.com",
         "news.example.com",
     ]
     assert not any("example.com.example.com" in str(r.inputs) for r in result.resources)
@@ -118,7 +124,10 @@ def test_zone_is_looked_up_by_name_without_zone_id() -> None:
 def test_byo_dkim_key_is_a_secret_and_txt_published_per_selector() -> None:
     result = plan(stack_config("route53", dkim="byo", dkimSelectors=["s2027", "s2026"]))
     keys = result.resources_of_type("tls:index/privateKey:PrivateKey")
-    assert sorted(k.name for k in keys) == ["news-example-com-dkim-s2026", "news-example-com-dkim-s2027"]
+    assert sorted(k.name for k in keys) == [
+        "news-example-com-dkim-s2026",
+        "news-example-com-dkim-s2027",
+    ]
     assert all(k.inputs == {"algorithm": "RSA", "rsaBits": 2048} for k in keys)
     identity = one(result, "aws:sesv2/emailIdentity:EmailIdentity")
     attributes = identity.inputs["dkimSigningAttributes"]
@@ -129,7 +138,9 @@ def test_byo_dkim_key_is_a_secret_and_txt_published_per_selector() -> None:
 
 
 def test_one_spf_record_merges_configured_mechanisms() -> None:
-    result = plan(stack_config("route53", spf={"include": ["_spf.google.com"], "ip4": ["192.0.2.0/24"]}))
+    result = plan(
+        stack_config("route53", spf={"include": ["_spf.google.com"], "ip4": ["192.0.2.0/24"]})
+    )
     spf = [v for v in txt_records(result, "news.example.com") if v.startswith("v=spf1")]
     assert spf == ["v=spf1 include:amazonses.com include:_spf.google.com ip4:192.0.2.0/24 ~all"]
 
@@ -146,12 +157,16 @@ def test_outputs_describe_domains_for_verify() -> None:
 
 
 def test_mta_sts_and_tls_rpt_are_published_when_configured() -> None:
-    result = plan(stack_config(
-        "route53",
-        mtaSts={"mode": "enforce", "mx": ["mx1.example.com"]},
-        tlsRpt={"rua": ["mailto:tls@example.com"]},
-    ))
-    assert txt_records(result, "_smtp._tls.news.example.com") == ["v=TLSRPTv1; rua=mailto:tls@example.com"]
+    result = plan(
+        stack_config(
+            "route53",
+            mtaSts={"mode": "enforce", "mx": ["mx1.example.com"]},
+            tlsRpt={"rua": ["mailto:tls@example.com"]},
+        )
+    )
+    assert txt_records(result, "_smtp._tls.news.example.com") == [
+        "v=TLSRPTv1; rua=mailto:tls@example.com"
+    ]
     (sts,) = txt_records(result, "_mta-sts.news.example.com")
     assert sts.startswith("v=STSv1; id=")
 
@@ -166,3 +181,26 @@ def test_zonefile_provider_creates_no_dns_resources(provider: str) -> None:
     result = plan(stack_config(provider))
     assert not [r for r in result.resources if "dnsRecord" in r.type or "route53/record" in r.type]
     assert len(result.dns_records) == 7
+
+
+@pytest.mark.parametrize("provider", ["cloudflare", "route53"])
+def test_dns_records_delete_before_replace(provider: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mailstack.plan as planning
+
+    flags: dict[str, bool] = {}
+    original = planning._RecordingMonitor.RegisterResource
+
+    def capture(self: Any, request: Any) -> Any:
+        flags[request.name] = request.deleteBeforeReplace
+        return original(self, request)
+
+    monkeypatch.setattr(planning._RecordingMonitor, "RegisterResource", capture)
+    result = plan(stack_config(provider))
+    record_type = {
+        "cloudflare": "cloudflare:index/dnsRecord:DnsRecord",
+        "route53": "aws:route53/record:Record",
+    }[provider]
+    records = result.resources_of_type(record_type)
+    assert len(records) == 7
+    assert all(flags[r.name] for r in records)
+    assert not flags["news-example-com-identity"]
