@@ -24,6 +24,9 @@ class MailAuthRecordsArgs:
     # Terms the sender needs authorized (SES include, relay ip4); outputs when known only on deploy.
     sender_spf_terms: Sequence[pulumi.Input[str]]
     sender_records: Sequence[RecordInput] = field(default_factory=tuple)
+    # Records the sender published itself (a relay's A record must exist before its PTR);
+    # they belong to the domain's record set all the same.
+    published_records: Sequence[RecordInput] = field(default_factory=tuple)
 
 
 def zone_target(domain: DomainConfig) -> ZoneTarget:
@@ -63,6 +66,13 @@ def auth_records(
             ttl=ttl,
         ),
     ]
+    if not domain.uses_ses and domain.mail_from != domain.name:
+        # A relay's own envelope domain needs the same authorization (SES publishes its own).
+        records.append(
+            RecordInput(
+                key=f"{key}-mail-from-spf", name=domain.mail_from, type="TXT", values=[spf], ttl=ttl
+            )
+        )
     if domain.mta_sts is not None:
         records.append(
             RecordInput(
@@ -96,10 +106,11 @@ class MailAuthRecords(pulumi.ComponentResource):
         self, name: str, args: MailAuthRecordsArgs, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__("mailstack:index:MailAuthRecords", name, None, opts)
-        self.records = [*args.sender_records, *auth_records(args.domain, args.sender_spf_terms)]
+        to_publish = [*args.sender_records, *auth_records(args.domain, args.sender_spf_terms)]
         target = zone_target(args.domain)
         self.zone = target.zone_name
-        publish_records(target, self.records, parent=self)
+        publish_records(target, to_publish, parent=self)
+        self.records = [*args.published_records, *to_publish]
         self.register_outputs({"records": self.records_json()})
 
     def records_json(self) -> list[dict[str, Any]]:

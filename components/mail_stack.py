@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from components.config.model import DomainConfig, StackConfig
-from components.mail_auth_records import MailAuthRecords, MailAuthRecordsArgs
+from components.dns.publish import publish_records
+from components.dns.record_input import RecordInput
+from components.mail_auth_records import MailAuthRecords, MailAuthRecordsArgs, zone_target
+from components.postfix_relay import PostfixRelay, PostfixRelayArgs
 from components.ses_sender import SesSender, SesSenderArgs, resource_key
 
 
@@ -46,21 +50,57 @@ class MailStack(pulumi.ComponentResource):
             "region": config.region,
             "mailFrom": domain.mail_from,
         }
-        if domain.sender == "ses":
+        sender_records: list[RecordInput] = []
+        published: list[RecordInput] = []
+        spf_terms: list[pulumi.Input[str]] = []
+        if domain.sender == "postfix":
+            relay = self._relay(domain, config, published)
+            summary["dkimSelectors"] = [relay.dkim_selector]
+            summary["relayIps"] = [relay.public_ip]
+            summary["relayHostname"] = relay.hostname
+            summary["submissionPort"] = relay.submission_port
+            spf_terms.append(relay.public_ip.apply(lambda ip: f"ip4:{ip}"))
+        if domain.uses_ses:
             sender = SesSender(
                 f"{key}-ses", SesSenderArgs(domain=domain, region=config.region), opts=child
             )
-            summary["dkimSelectors"] = sender.dkim_selectors
+            if domain.sender == "ses":
+                summary["dkimSelectors"] = sender.dkim_selectors
             summary["configurationSet"] = sender.configuration_set_name
-            sender_records, spf_terms = sender.records, sender.spf_terms
-        else:
-            raise NotImplementedError("postfix relays are wired in by the relay component")
+            sender_records += sender.records
+            spf_terms += sender.spf_terms
         auth = MailAuthRecords(
             f"{key}-dns",
             MailAuthRecordsArgs(
-                domain=domain, sender_spf_terms=spf_terms, sender_records=sender_records
+                domain=domain,
+                sender_spf_terms=spf_terms,
+                sender_records=sender_records,
+                published_records=published,
             ),
             opts=child,
         )
         summary["zone"] = auth.zone
         return _DomainParts(summary=summary, records=auth.records_json())
+
+    def _relay(
+        self, domain: DomainConfig, config: StackConfig, published: list[RecordInput]
+    ) -> PostfixRelay:
+        assert domain.relay is not None  # the config model requires it for postfix domains
+        target = zone_target(domain)
+
+        def publish_before_reverse_dns(records: Sequence[RecordInput]) -> list[pulumi.Resource]:
+            # AWS only sets an Elastic IP's PTR once the forward A record resolves to it.
+            published.extend(records)
+            return list(publish_records(target, records, parent=self))
+
+        return PostfixRelay(
+            f"{resource_key(domain.name)}-postfix",
+            PostfixRelayArgs(
+                domain=domain.name,
+                settings=domain.relay,
+                region=config.region,
+                zone_records_ttl=domain.dns.ttl,
+                publish_records=publish_before_reverse_dns,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

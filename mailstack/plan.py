@@ -182,13 +182,19 @@ def run_program(
     raw_config: Mapping[str, Any],
     stack: str,
     program: Callable[[], dict[str, Any]],
+    mocks: pulumi.runtime.Mocks | None = None,
+    preview: bool = True,
 ) -> PlanResult:
-    """Run `program` (which returns its exports) under the offline runtime and record the plan."""
+    """Run `program` (which returns its exports) under the offline runtime and record the plan.
+
+    By default this is a preview: deploy-time values stay unknown. Tests may pass `mocks` that
+    answer as a deployment would, with `preview=False`, to see the outputs `pulumi up` yields.
+    """
     stack_config = load_stack_config(raw_config)  # config errors surface before any registration
     settings.ROOT.set(None)
-    monitor = _RecordingMonitor(_OfflineMocks(stack_config.region))
+    monitor = _RecordingMonitor(mocks or _OfflineMocks(stack_config.region))
     pulumi.runtime.set_mocks(
-        monitor.mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor
+        monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor
     )
     pulumi.runtime.set_all_config(config_for_runtime(raw_config))
     captured: dict[str, Any] = {}

@@ -16,7 +16,8 @@ def render_text(plan: PlanResult) -> str:
     children: dict[str | None, list[PlannedResource]] = defaultdict(list)
     for resource in plan.resources:
         children[resource.parent].append(resource)
-    names = {resource.name for resource in plan.resources}
+    # Only component resources parent others here; a custom resource may share a component's name.
+    parents = {resource.name for resource in plan.resources if _is_component(resource)}
 
     def walk(parent: str | None, prefix: str) -> None:
         items = children.get(parent, [])
@@ -24,10 +25,10 @@ def render_text(plan: PlanResult) -> str:
             last = index == len(items) - 1
             branch = "└─ " if last else "├─ "
             lines.append(f"{prefix}{branch}{resource.type}  {resource.name}")
-            walk(resource.name, prefix + ("   " if last else "│  "))
+            if _is_component(resource):
+                walk(resource.name, prefix + ("   " if last else "│  "))
 
-    roots = [parent for parent in children if parent is None or parent not in names]
-    for root in roots:
+    for root in [parent for parent in children if parent is None or parent not in parents]:
         walk(root, "  ")
     lines += ["", "DNS records"]
     rows = [("NAME", "TYPE", "TTL", "VALUE")]
@@ -43,3 +44,7 @@ def render_text(plan: PlanResult) -> str:
             + row[3]
         )
     return "\n".join(lines) + "\n"
+
+
+def _is_component(resource: PlannedResource) -> bool:
+    return resource.type.startswith("mailstack:")

@@ -117,6 +117,11 @@ class DomainConfig:
     def signing_selector(self) -> str:
         return self.dkim_selectors[0]
 
+    @property
+    def uses_ses(self) -> bool:
+        """SES sends this domain's mail: directly, or as the smarthost behind its relay."""
+        return self.sender == "ses" or (self.relay is not None and self.relay.uses_ses)
+
 
 @dataclass(frozen=True)
 class StackConfig:
@@ -297,9 +302,17 @@ def _domain(
         if problem:
             problems.add(section.key_path("name"), section.value("name"), problem)
     sender = section.choice("sender", SENDERS, default="ses")
-    mail_from = _mail_from(section, name, sender)
+    relay = None
+    if sender == "postfix":
+        relay = parse_relay(section.raw.get("relay"), section.key_path("relay"), problems, name)
+    elif section.has("relay"):
+        problems.add(
+            section.key_path("relay"), section.value("relay"), "only allowed with sender: postfix"
+        )
+    via_ses = sender == "ses" or (relay is not None and relay.uses_ses)
+    mail_from = _mail_from(section, name, via_ses)
     dkim = section.choice("dkim", DKIM_MODES, default="easy")
-    selectors = _selectors(section, dkim, sender)
+    selectors = _selectors(section, dkim, sender, relay)
     dns = _dns(section.raw.get("dns"), section.key_path("dns"), problems, default_dns)
     if dns is None:
         problems.add(
@@ -314,15 +327,15 @@ def _domain(
         problems.add(
             section.key_path("dns.zoneName"), dns.zone_name, f"must be {name} or one of its parents"
         )
-    dmarc = _dmarc(section.raw.get("dmarc"), section.key_path("dmarc"), problems)
-    spf = _spf(section.raw.get("spf"), section.key_path("spf"), problems, sender)
-    relay = None
-    if sender == "postfix":
-        relay = parse_relay(section.raw.get("relay"), section.key_path("relay"), problems, name)
-    elif section.has("relay"):
+    zone = (dns.zone_name if dns else None) or registrable_domain(name) or name
+    if relay is not None and name and not is_subdomain(relay.hostname, zone):
         problems.add(
-            section.key_path("relay"), section.value("relay"), "only allowed with sender: postfix"
+            section.key_path("relay.hostname"),
+            relay.hostname,
+            f"must lie inside the zone {zone}, where its A record is published",
         )
+    dmarc = _dmarc(section.raw.get("dmarc"), section.key_path("dmarc"), problems)
+    spf = _spf(section.raw.get("spf"), section.key_path("spf"), problems, via_ses)
     configuration_set = section.string("configurationSet") or name.replace(".", "-")
     if not _CONFIG_SET_NAME.match(configuration_set):
         problems.add(
@@ -357,10 +370,10 @@ def _domain(
     )
 
 
-def _mail_from(section: Section, name: str, sender: str) -> str:
+def _mail_from(section: Section, name: str, via_ses: bool) -> str:
     # SES requires a custom MAIL FROM below the identity ("bounce" is the common choice); a relay
     # sends with the domain itself as envelope sender unless told otherwise, so SPF aligns strictly.
-    default = f"bounce.{name}" if sender == "ses" else name
+    default = f"bounce.{name}" if via_ses else name
     value = section.string("mailFrom")
     if value is None:
         return default
@@ -368,16 +381,25 @@ def _mail_from(section: Section, name: str, sender: str) -> str:
     problem = domain_name_problem(value)
     if problem:
         section.problems.add(section.key_path("mailFrom"), value, problem)
-    elif name and not is_subdomain(value, name) and not (sender == "postfix" and value == name):
+    elif name and not is_subdomain(value, name) and not (not via_ses and value == name):
         section.problems.add(
-            section.key_path("mailFrom"),
-            value,
-            f"must be a subdomain of {name} (e.g. bounce.{name})",
+            section.key_path("mailFrom"), value, f"must be a subdomain of {name} (e.g. bounce.{name})"
         )
     return value
 
 
-def _selectors(section: Section, dkim: str, sender: str) -> tuple[str, ...]:
+def _selectors(
+    section: Section, dkim: str, sender: str, relay: RelaySettings | None
+) -> tuple[str, ...]:
+    if relay is not None:
+        for key in ("dkimSelector", "dkimSelectors"):
+            if section.has(key):
+                section.problems.add(
+                    section.key_path(key),
+                    section.value(key),
+                    "a relay signs with relay.dkimSelector; set it there",
+                )
+        return (relay.dkim_selector,)
     if section.has("dkimSelector") and section.has("dkimSelectors"):
         section.problems.add(
             section.key_path("dkimSelectors"),
@@ -412,9 +434,6 @@ def _selectors(section: Section, dkim: str, sender: str) -> tuple[str, ...]:
             section.problems.add(section.key_path(where), selector, str(error))
     if len(set(selectors)) != len(selectors):
         section.problems.add(section.key_path(key), list(selectors), "selectors must be unique")
-    if sender == "ses" and len(selectors) > 1:
-        # SES signs with exactly one BYODKIM selector; extra selectors are only published.
-        pass
     return tuple(selectors)
 
 
@@ -478,7 +497,7 @@ def _failure_options(section: Section) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(i) for i in items))
 
 
-def _spf(raw: Any, path: str, problems: Problems, sender: str) -> SpfSettings:
+def _spf(raw: Any, path: str, problems: Problems, via_ses: bool) -> SpfSettings:
     section = Section(raw, path, problems, SPF_KEYS)
     terms: list[str] = []
     for key, prefix in (
@@ -502,7 +521,7 @@ def _spf(raw: Any, path: str, problems: Problems, sender: str) -> SpfSettings:
             terms.append(term)
     all_qualifier = section.choice("all", ("-all", "~all"), default="~all")
     # The sender's own term (SES include or the relay's ip4) costs at most one lookup.
-    sender_lookups = 1 if sender == "ses" else 0
+    sender_lookups = 1 if via_ses else 0
     lookups = count_dns_lookups(terms) + sender_lookups
     if lookups > MAX_DNS_LOOKUPS:
         problems.add(

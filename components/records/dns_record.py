@@ -1,13 +1,16 @@
-"""The provider-neutral DNS record: computed by components, published by adapters, read by checks."""
+"""The provider-neutral DNS record: built by components, published by adapters, read by checks."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 SUPPORTED_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT")
 DEFAULT_TTL = 300
+# What `mailstack plan` shows for a value Pulumi only learns on deploy (an Easy DKIM token, a key).
+UNKNOWN = "<unknown>"
 
 
 @dataclass(frozen=True, order=True)
@@ -27,7 +30,9 @@ class DnsRecord:
 
     def __post_init__(self) -> None:
         if self.type not in SUPPORTED_TYPES:
-            raise ValueError(f"record type {self.type!r} is not one of {', '.join(SUPPORTED_TYPES)}")
+            raise ValueError(
+                f"record type {self.type!r} is not one of {', '.join(SUPPORTED_TYPES)}"
+            )
         if not self.values:
             raise ValueError(f"record {self.name} {self.type} has no values")
         if self.type == "CNAME" and len(self.values) != 1:
@@ -71,3 +76,39 @@ def is_within(name: str, zone: str) -> bool:
 
 def sorted_records(records: Iterable[DnsRecord]) -> list[DnsRecord]:
     return sorted(records, key=lambda r: (r.name, r.type, r.values))
+
+
+def is_unknown(text: str) -> bool:
+    """True when `text` is, or contains, a value known only after deployment."""
+    return UNKNOWN in text
+
+
+_LDH_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+# Service labels such as _dmarc, _domainkey and _smtp._tls (RFC 8552).
+_SERVICE_LABEL = re.compile(r"^_[a-z0-9](?:[a-z0-9-]{0,60}[a-z0-9])?\Z")
+
+
+def domain_problem(name: str, *, service_labels: bool = False) -> str | None:
+    """Why `name` is not a usable lower-case domain name, or None when it is.
+
+    Host names (MX and CNAME targets, mail domains) take letters, digits and hyphens
+    only; `service_labels=True` also admits underscore labels such as `_dmarc`.
+    """
+    if not name or len(name) > 253:
+        return "a domain name has 1 to 253 characters"
+    if not name.isascii():
+        return "write internationalized names in their ASCII (xn--) form"
+    if name != name.lower():
+        return "write domain names in lower case"
+    labels = name.split(".")
+    for label in labels:
+        if _LDH_LABEL.match(label) or (service_labels and _SERVICE_LABEL.match(label)):
+            continue
+        extra = " or an underscore label such as _dmarc" if service_labels else ""
+        return (
+            f"label {label!r} is not valid: labels are 1-63 letters, digits or hyphens,"
+            f" not starting or ending with a hyphen{extra}"
+        )
+    if labels[-1].isdigit():
+        return "the last label cannot be all digits"
+    return None
