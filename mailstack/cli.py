@@ -14,6 +14,9 @@ USAGE_ERROR = 2
 
 SUBCOMMAND_MODULES = (
     "mailstack.commands.plan",
+    "mailstack.commands.verify",
+    "mailstack.commands.demo",
+    "mailstack.commands.relay_config",
 )
 
 
@@ -46,7 +49,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     return code
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

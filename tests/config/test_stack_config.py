@@ -30,8 +30,11 @@ BASE: dict[str, Any] = {
             "name": "mail.example.com",
             "sender": "postfix",
             "dns": {"provider": "route53", "zoneId": "Z0123456789ABC"},
-            "relay": {"hostname": "relay1.mail.example.com", "instanceType": "t3.small",
-                      "allowedCidrs": ["10.0.0.0/8"]},
+            "relay": {
+                "hostname": "relay1.mail.example.com",
+                "instanceType": "t3.small",
+                "allowedCidrs": ["10.0.0.0/8"],
+            },
             "dmarc": {"policy": "reject", "rua": ["dmarc-reports@example.com"]},
         },
     ],
@@ -57,7 +60,11 @@ def test_design_card_example_loads_with_per_domain_dns_override() -> None:
     config = load_stack_config(BASE)
     news, mail = config.domains
     assert config.is_production
-    assert (news.dns.provider, news.dns.zone_id, news.zone) == ("cloudflare", "0123456789abcdef", "example.com")
+    assert (news.dns.provider, news.dns.zone_id, news.zone) == (
+        "cloudflare",
+        "0123456789abcdef",
+        "example.com",
+    )
     assert (mail.dns.provider, mail.dns.zone_id) == ("route53", "Z0123456789ABC")
     assert news.dmarc.rua == ("mailto:dmarc-reports@example.com",)
     assert news.mail_from == "bounce.news.example.com"
@@ -83,29 +90,100 @@ def test_example_stacks_differ_per_environment() -> None:
 @pytest.mark.parametrize(
     ("path", "value", "expected_path", "expected_words"),
     [
-        (["mailstack:domains", 0, "name"], "news..example.com", "mailstack:domains[0].name", "label"),
-        (["mailstack:domains", 0, "name"], "-bad.example.com", "mailstack:domains[0].name", "hyphen"),
+        (
+            ["mailstack:domains", 0, "name"],
+            "news..example.com",
+            "mailstack:domains[0].name",
+            "label",
+        ),
+        (
+            ["mailstack:domains", 0, "name"],
+            "-bad.example.com",
+            "mailstack:domains[0].name",
+            "hyphen",
+        ),
         (["mailstack:domains", 0, "name"], "localhost", "mailstack:domains[0].name", "two labels"),
-        (["mailstack:domains", 0, "sender"], "sendgrid", "mailstack:domains[0].sender", "ses, postfix"),
-        (["mailstack:dns", "provider"], "godaddy", "mailstack:dns.provider", "cloudflare, route53, zonefile"),
-        (["mailstack:domains", 1, "dmarc", "policy"], "rejct", "mailstack:domains[1].dmarc.policy",
-         "none, quarantine, reject"),
-        (["mailstack:domains", 0, "dmarc", "rua"], ["not an address"], "mailstack:domains[0].dmarc.rua[0]", ""),
-        (["mailstack:domains", 0, "dmarc", "pct"], 50, "mailstack:domains[0].dmarc.pct", "testing: true"),
-        (["mailstack:domains", 0, "dmarc", "ri"], 3600, "mailstack:domains[0].dmarc.ri", "RFC 9989"),
-        (["mailstack:domains", 0, "dmarc", "rf"], "afrf", "mailstack:domains[0].dmarc.rf", "RFC 9989"),
-        (["mailstack:domains", 0, "mailFrom"], "bounce.other.com", "mailstack:domains[0].mailFrom",
-         "subdomain of news.example.com"),
-        (["mailstack:domains", 0, "mailFrom"], "news.example.com", "mailstack:domains[0].mailFrom", "subdomain"),
-        (["mailstack:alerts", "bounceRate"], {"warning": 1.5, "critical": 0.05},
-         "mailstack:alerts.bounceRate.warning", "0.0 to 1.0"),
-        (["mailstack:alerts", "complaintRate"], {"warning": 0.001, "critical": -0.1},
-         "mailstack:alerts.complaintRate.critical", "0.0 to 1.0"),
-        (["mailstack:environment"], "prod", "mailstack:environment", "development, staging, production"),
+        (
+            ["mailstack:domains", 0, "sender"],
+            "sendgrid",
+            "mailstack:domains[0].sender",
+            "ses, postfix",
+        ),
+        (
+            ["mailstack:dns", "provider"],
+            "godaddy",
+            "mailstack:dns.provider",
+            "cloudflare, route53, zonefile",
+        ),
+        (
+            ["mailstack:domains", 1, "dmarc", "policy"],
+            "rejct",
+            "mailstack:domains[1].dmarc.policy",
+            "none, quarantine, reject",
+        ),
+        (
+            ["mailstack:domains", 0, "dmarc", "rua"],
+            ["not an address"],
+            "mailstack:domains[0].dmarc.rua[0]",
+            "",
+        ),
+        (
+            ["mailstack:domains", 0, "dmarc", "pct"],
+            50,
+            "mailstack:domains[0].dmarc.pct",
+            "testing: true",
+        ),
+        (
+            ["mailstack:domains", 0, "dmarc", "ri"],
+            3600,
+            "mailstack:domains[0].dmarc.ri",
+            "RFC 9989",
+        ),
+        (
+            ["mailstack:domains", 0, "dmarc", "rf"],
+            "afrf",
+            "mailstack:domains[0].dmarc.rf",
+            "RFC 9989",
+        ),
+        (
+            ["mailstack:domains", 0, "mailFrom"],
+            "bounce.other.com",
+            "mailstack:domains[0].mailFrom",
+            "subdomain of news.example.com",
+        ),
+        (
+            ["mailstack:domains", 0, "mailFrom"],
+            "news.example.com",
+            "mailstack:domains[0].mailFrom",
+            "subdomain",
+        ),
+        (
+            ["mailstack:alerts", "bounceRate"],
+            {"warning": 1.5, "critical": 0.05},
+            "mailstack:alerts.bounceRate.warning",
+            "0.0 to 1.0",
+        ),
+        (
+            ["mailstack:alerts", "complaintRate"],
+            {"warning": 0.001, "critical": -0.1},
+            "mailstack:alerts.complaintRate.critical",
+            "0.0 to 1.0",
+        ),
+        (
+            ["mailstack:environment"],
+            "prod",
+            "mailstack:environment",
+            "development, staging, production",
+        ),
         (["aws:region"], "mars-north-1", "aws:region", "us-east-1"),
         (["mailstack:domains", 0, "dkim"], "strong", "mailstack:domains[0].dkim", "easy, byo"),
         (["mailstack:domains", 0, "colour"], "blue", "mailstack:domains[0].colour", "unknown key"),
-        (["mailstack:domains", 0, "spf"], {"include": ["bad domain"]}, "mailstack:domains[0].spf.include[0]", ""),
+        (
+            ["mailstack:domains", 0, "spf"],
+            {"include": ["bad domain"]},
+            "mailstack:domains[0].spf.include[0]",
+            "",
+        ),
     ],
 )
 def test_invalid_value_names_key_path_value_and_allowed(
@@ -131,14 +209,18 @@ def test_all_problems_are_reported_at_once() -> None:
     messages = problems_of(raw)
     assert len(messages) >= 3
     assert {m.split(":")[0] + ":" + m.split(":")[1] for m in messages} >= {
-        "mailstack:domains[0].sender", "mailstack:domains[1].dmarc.policy", "aws:region"
+        "mailstack:domains[0].sender",
+        "mailstack:domains[1].dmarc.policy",
+        "aws:region",
     }
 
 
 def test_spf_lookup_limit_is_a_config_error() -> None:
     includes = [f"_spf{i}.example.net" for i in range(10)]
     messages = problems_of(with_change(["mailstack:domains", 0, "spf"], {"include": includes}))
-    assert any(m.startswith("mailstack:domains[0].spf:") and "11 DNS lookups" in m for m in messages)
+    assert any(
+        m.startswith("mailstack:domains[0].spf:") and "11 DNS lookups" in m for m in messages
+    )
 
 
 def test_nine_extra_includes_fit_beside_ses() -> None:
@@ -173,4 +255,6 @@ def test_byo_dkim_rotation_selectors_keep_order() -> None:
 
 def test_easy_dkim_refuses_a_selector() -> None:
     messages = problems_of(with_change(["mailstack:domains", 0, "dkimSelector"], "s1"))
-    assert any(m.startswith("mailstack:domains[0].dkimSelector:") and "Easy DKIM" in m for m in messages)
+    assert any(
+        m.startswith("mailstack:domains[0].dkimSelector:") and "Easy DKIM" in m for m in messages
+    )
