@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
+from components.alert_topic import AlertTopic, AlertTopicArgs
 from components.config.model import DomainConfig, StackConfig
+from components.configuration_set_monitoring import (
+    ConfigurationSetMonitoring,
+    ConfigurationSetMonitoringArgs,
+)
+from components.dashboard import MailDashboard, MailDashboardArgs
 from components.dns.publish import publish_records
 from components.dns.record_input import RecordInput
 from components.mail_auth_records import MailAuthRecords, MailAuthRecordsArgs, zone_target
 from components.postfix_relay import PostfixRelay, PostfixRelayArgs
+from components.relay_monitoring import RelayMonitoring, RelayMonitoringArgs
+from components.reputation_alarms import ReputationAlarms, ReputationAlarmsArgs
 from components.ses_sender import SesSender, SesSenderArgs, resource_key
 
 
@@ -25,6 +33,17 @@ class MailStackArgs:
 class _DomainParts:
     summary: dict[str, Any]
     records: list[dict[str, Any]]
+    configuration_set_name: pulumi.Output[str] | None = None
+    relay_hostname: str | None = None
+
+
+@dataclass
+class _Monitoring:
+    """What every domain's monitoring reports to, and what the dashboard collects."""
+
+    topic: AlertTopic
+    threshold_alarms: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
+    alarm_arns: list[pulumi.Input[str]] = field(default_factory=list)
 
 
 class MailStack(pulumi.ComponentResource):
@@ -36,12 +55,48 @@ class MailStack(pulumi.ComponentResource):
     def __init__(self, name: str, args: MailStackArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mailstack:index:MailStack", name, None, opts)
         config = args.config
-        parts = [self._domain(domain, config) for domain in config.domains]
+        child = pulumi.ResourceOptions(parent=self)
+        topic = AlertTopic("alerts", AlertTopicArgs(alerts=config.alerts), opts=child)
+        account = ReputationAlarms(
+            "account",
+            ReputationAlarmsArgs(
+                alerts=config.alerts,
+                topic_arn=topic.topic_arn,
+                name_prefix="mailstack-account",
+                subject="SES account",
+            ),
+            opts=child,
+        )
+        monitoring = _Monitoring(
+            topic=topic,
+            threshold_alarms=list(account.threshold_alarms()),
+            alarm_arns=list(account.alarm_arns),
+        )
+        parts = [self._domain(domain, config, monitoring) for domain in config.domains]
+        MailDashboard(
+            "mail",
+            MailDashboardArgs(
+                region=config.region,
+                configuration_set_names=[
+                    p.configuration_set_name for p in parts if p.configuration_set_name is not None
+                ],
+                relay_names=[p.relay_hostname for p in parts if p.relay_hostname is not None],
+                campaign_tag=config.alerts.campaign_tag,
+                threshold_alarms=monitoring.threshold_alarms,
+                alarm_arns=monitoring.alarm_arns,
+            ),
+            opts=child,
+        )
+        self.alert_topic_arn = topic.topic_arn
         self.records = [record for part in parts for record in part.records]
         self.domains = [part.summary for part in parts]
-        self.register_outputs({"records": self.records, "domains": self.domains})
+        self.register_outputs(
+            {"records": self.records, "domains": self.domains, "alertTopicArn": topic.topic_arn}
+        )
 
-    def _domain(self, domain: DomainConfig, config: StackConfig) -> _DomainParts:
+    def _domain(
+        self, domain: DomainConfig, config: StackConfig, monitoring: _Monitoring
+    ) -> _DomainParts:
         key = resource_key(domain.name)
         child = pulumi.ResourceOptions(parent=self)
         summary: dict[str, Any] = {
@@ -53,8 +108,10 @@ class MailStack(pulumi.ComponentResource):
         sender_records: list[RecordInput] = []
         published: list[RecordInput] = []
         spf_terms: list[pulumi.Input[str]] = []
+        parts = _DomainParts(summary=summary, records=[])
         if domain.sender == "postfix":
-            relay = self._relay(domain, config, published)
+            relay = self._relay(domain, config, published, monitoring)
+            parts.relay_hostname = relay.hostname
             summary["dkimSelectors"] = [relay.dkim_selector]
             summary["relayIps"] = [relay.public_ip]
             summary["relayHostname"] = relay.hostname
@@ -67,8 +124,26 @@ class MailStack(pulumi.ComponentResource):
             if domain.sender == "ses":
                 summary["dkimSelectors"] = sender.dkim_selectors
             summary["configurationSet"] = sender.configuration_set_name
+            parts.configuration_set_name = sender.configuration_set_name
             sender_records += sender.records
             spf_terms += sender.spf_terms
+            monitor = ConfigurationSetMonitoring(
+                key,
+                ConfigurationSetMonitoringArgs(
+                    configuration_set_name=sender.configuration_set_name,
+                    domain=domain.name,
+                    alerts=config.alerts,
+                    topic_arn=monitoring.topic.topic_arn,
+                    topic_key_arn=monitoring.topic.key_arn,
+                    region=config.region,
+                    tracking_domain=domain.tracking_domain,
+                ),
+                opts=child,
+            )
+            monitoring.threshold_alarms += monitor.alarms.threshold_alarms()
+            monitoring.alarm_arns += monitor.alarm_arns
+            if monitor.tracking_record is not None:
+                sender_records.append(monitor.tracking_record)
         auth = MailAuthRecords(
             f"{key}-dns",
             MailAuthRecordsArgs(
@@ -80,13 +155,28 @@ class MailStack(pulumi.ComponentResource):
             opts=child,
         )
         summary["zone"] = auth.zone
-        return _DomainParts(summary=summary, records=auth.records_json())
+        parts.records = auth.records_json()
+        return parts
 
     def _relay(
-        self, domain: DomainConfig, config: StackConfig, published: list[RecordInput]
+        self,
+        domain: DomainConfig,
+        config: StackConfig,
+        published: list[RecordInput],
+        monitoring: _Monitoring,
     ) -> PostfixRelay:
         assert domain.relay is not None  # the config model requires it for postfix domains
         target = zone_target(domain)
+        relay_monitoring = RelayMonitoring(
+            f"{resource_key(domain.name)}-relay",
+            RelayMonitoringArgs(
+                relay_name=domain.relay.hostname,
+                alerts=config.alerts,
+                topic_arn=monitoring.topic.topic_arn,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        monitoring.alarm_arns += relay_monitoring.alarm_arns
 
         def publish_before_reverse_dns(records: Sequence[RecordInput]) -> list[pulumi.Resource]:
             # AWS only sets an Elastic IP's PTR once the forward A record resolves to it.
@@ -100,6 +190,7 @@ class MailStack(pulumi.ComponentResource):
                 settings=domain.relay,
                 region=config.region,
                 zone_records_ttl=domain.dns.ttl,
+                cloudwatch_agent_config=relay_monitoring.agent_config,
                 publish_records=publish_before_reverse_dns,
             ),
             opts=pulumi.ResourceOptions(parent=self),

@@ -11,6 +11,7 @@ import pulumi_tls as tls
 
 from components.config.model import DomainConfig
 from components.dns.record_input import RecordInput
+from components.event_destinations import tracking_options
 from components.records.dkim import dkim_record_name, dkim_txt_from_pem
 from components.records.mail_from import mail_from_records
 from components.records.pem import pem_body
@@ -62,12 +63,12 @@ class SesSender(pulumi.ComponentResource):
             delivery_options={"tls_policy": "REQUIRE"},
             suppression_options={"suppressed_reasons": ["BOUNCE", "COMPLAINT"]},
             sending_options={"sending_enabled": True},
-            tracking_options=(
-                {"custom_redirect_domain": domain.tracking_domain, "https_policy": "REQUIRE"}
-                if domain.tracking_domain
-                else None
-            ),
-            opts=child,
+            tracking_options=tracking_options(domain.tracking_domain)
+            if domain.tracking_domain
+            else None,
+            # An automatic pause (alerts.autoPause) must survive the next `pulumi up`:
+            # resuming sending stays a person's decision.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["sendingOptions"]),
         )
         self.configuration_set_name = self.configuration_set.configuration_set_name
 

@@ -18,6 +18,7 @@ from components.config.alerts import AlertSettings, parse_alerts
 from components.config.names import domain_name_problem, is_subdomain, registrable_domain
 from components.config.problems import MISSING, ConfigError, ConfigProblem, Problems, Section
 from components.config.relay import RelaySettings, parse_relay
+from components.monitoring.tracking import parse_tracking_domain
 from components.records.dkim import validate_selector
 from components.records.dmarc import OBSOLETE_TAGS, DmarcPolicy, validate_report_uri
 from components.records.errors import RecordError
@@ -343,12 +344,15 @@ def _domain(
             configuration_set,
             "expected 1-64 letters, digits, hyphens or underscores",
         )
-    tracking_domain = section.string("trackingDomain")
-    if tracking_domain is not None:
-        tracking_domain = tracking_domain.lower()
-        problem = domain_name_problem(tracking_domain)
-        if problem:
-            problems.add(section.key_path("trackingDomain"), tracking_domain, problem)
+    tracking_domain = parse_tracking_domain(
+        section.raw.get("trackingDomain"), section.key_path("trackingDomain"), problems, name
+    )
+    if tracking_domain is not None and not via_ses:
+        problems.add(
+            section.key_path("trackingDomain"),
+            tracking_domain,
+            "open and click tracking needs SES: only with sender: ses or relay.smarthost: ses",
+        )
     mta_sts = _mta_sts(section.raw.get("mtaSts"), section.key_path("mtaSts"), problems)
     tls_rpt = _tls_rpt(section.raw.get("tlsRpt"), section.key_path("tlsRpt"), problems)
     if len(problems) > before or dns is None:

@@ -251,7 +251,9 @@ def _ses_region(section: Section, smarthost: str) -> str | None:
     if value is None:
         return None
     if smarthost != "ses":
-        section.problems.add(section.key_path("sesRegion"), value, "only allowed with smarthost: ses")
+        section.problems.add(
+            section.key_path("sesRegion"), value, "only allowed with smarthost: ses"
+        )
         return None
     if not _REGION.match(value):
         section.problems.add(

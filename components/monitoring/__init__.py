@@ -1,0 +1,1 @@
+"""Pure builders for alarms, dashboards and agent settings: plain data, no Pulumi."""

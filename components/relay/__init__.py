@@ -1,0 +1,1 @@
+"""Pure renderers for the Postfix + OpenDKIM relay: text in, text out, no I/O."""

@@ -1,0 +1,57 @@
+"""OpenDKIM as a signing-only milter: config, KeyTable, SigningTable, TrustedHosts."""
+
+from __future__ import annotations
+
+from components.relay.layout import RelayLayout
+
+# Headers covered by h=. RFC 8058 one-click unsubscribe is only honoured when both
+# List-Unsubscribe and List-Unsubscribe-Post are signed.
+SIGNED_HEADERS = (
+    "From", "Sender", "Reply-To", "Subject", "Date", "Message-ID", "To", "Cc",
+    "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "In-Reply-To", "References",
+    "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID",
+)
+# Signed once more than present, so nobody can add a second copy after signing.
+OVERSIGNED_HEADERS = ("From", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post")
+
+
+def key_path(layout: RelayLayout, selector: str) -> str:
+    return layout.opendkim(f"keys/{selector}.private")
+
+
+def render_opendkim_conf(layout: RelayLayout) -> str:
+    lines = [
+        "# OpenDKIM for the mailstack relay: signs mail from authenticated submitters",
+        "# and local processes; never verifies (receivers do that).",
+        "Syslog yes",
+        "SyslogSuccess yes",
+        "LogWhy yes",
+        "Mode s",
+        f"Socket inet:{layout.opendkim_port}@127.0.0.1",
+        f"PidFile {layout.opendkim_pidfile}",
+        "UMask 007",
+        "Canonicalization relaxed/relaxed",
+        "SignatureAlgorithm rsa-sha256",
+        f"KeyTable file:{layout.opendkim('KeyTable')}",
+        f"SigningTable refile:{layout.opendkim('SigningTable')}",
+        f"InternalHosts {layout.opendkim('TrustedHosts')}",
+        f"ExternalIgnoreList {layout.opendkim('TrustedHosts')}",
+        f"SignHeaders {','.join(SIGNED_HEADERS)}",
+        f"OversignHeaders {','.join(OVERSIGNED_HEADERS)}",
+        "RequireSafeKeys yes",
+    ]
+    if layout.opendkim_user:
+        lines.append(f"UserID {layout.opendkim_user}")
+    return "\n".join(lines) + "\n"
+
+
+def render_key_table(domain: str, selector: str, layout: RelayLayout) -> str:
+    return f"{selector}._domainkey.{domain} {domain}:{selector}:{key_path(layout, selector)}\n"
+
+
+def render_signing_table(domain: str, selector: str) -> str:
+    return f"*@{domain} {selector}._domainkey.{domain}\n"
+
+
+def render_trusted_hosts(hostname: str) -> str:
+    return "\n".join(("127.0.0.1", "::1", "localhost", hostname, ""))

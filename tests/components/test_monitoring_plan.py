@@ -1,0 +1,106 @@
+"""Monitoring as the whole stack plans it: thresholds from config, every alarm routed, diffs local."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from components.program import build
+from mailstack.plan import PlanResult, run_program
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+CONFIG: dict[str, Any] = {
+    "aws:region": "us-east-1",
+    "mailstack:environment": "production",
+    "mailstack:dns": {"provider": "cloudflare", "zoneId": "abc", "zoneName": "example.com"},
+    "mailstack:alerts": {
+        "emails": ["ops@example.com"],
+        "bounceRate": {"warning": 0.02, "critical": 0.04},
+        "complaintRate": {"warning": 0.0004, "critical": 0.0008},
+    },
+    "mailstack:domains": [
+        {"name": "news.example.com", "dmarc": {"policy": "reject"}},
+        {"name": "billing.example.com", "dmarc": {"policy": "reject"}},
+        {
+            "name": "offers.example.com",
+            "sender": "postfix",
+            "relay": {"hostname": "relay.offers.example.com", "allowedCidrs": ["10.0.0.0/8"]},
+            "dmarc": {"policy": "reject"},
+        },
+    ],
+}
+
+
+def plan(raw: dict[str, Any]) -> PlanResult:
+    return run_program(raw, "prod", build)
+
+
+def reputation_alarms(result: PlanResult, metric: str) -> list[dict[str, Any]]:
+    return [
+        r.inputs for r in result.resources_of_type(ALARM) if r.inputs.get("metricName") == metric
+    ]
+
+
+def test_reputation_alarms_per_ses_domain_use_configured_thresholds() -> None:
+    result = plan(CONFIG)
+    for metric, levels in (
+        ("Reputation.BounceRate", {0.02, 0.04}),
+        ("Reputation.ComplaintRate", {0.0004, 0.0008}),
+    ):
+        alarms = reputation_alarms(result, metric)
+        per_set = [a for a in alarms if a.get("dimensions", {}).get("ses:configuration-set")]
+        # Two SES domains, warning + critical each; plus the account-level pair.
+        assert sorted(a["dimensions"]["ses:configuration-set"] for a in per_set) == [
+            "billing-example-com",
+            "billing-example-com",
+            "news-example-com",
+            "news-example-com",
+        ]
+        assert len(alarms) == 6
+        assert {a["threshold"] for a in alarms} == levels
+        assert all(a["namespace"] == "AWS/SES" for a in alarms)
+        assert all(
+            a["comparisonOperator"] in ("GreaterThanOrEqualToThreshold", "GreaterThanThreshold")
+            for a in alarms
+        )
+        assert all(a["period"] * a["evaluationPeriods"] <= 3600 for a in alarms)
+
+
+def test_every_alarm_notifies_the_alert_topic() -> None:
+    result = plan(CONFIG)
+    alarms = result.resources_of_type(ALARM)
+    assert len(alarms) >= 20
+    for alarm in alarms:
+        assert alarm.inputs["alarmActions"], alarm.name
+        assert alarm.inputs["okActions"], alarm.name
+    (topic,) = result.resources_of_type("aws:sns/topic:Topic")[:1]
+    assert topic.inputs.get("kmsMasterKeyId")
+
+
+def test_event_destinations_and_dashboard_exist() -> None:
+    result = plan(CONFIG)
+    destinations = result.resources_of_type(
+        "aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination"
+    )
+    kinds = sorted(
+        "sns" if "snsDestination" in d.inputs["eventDestination"] else "cloudwatch"
+        for d in destinations
+    )
+    assert kinds == ["cloudwatch", "cloudwatch", "sns", "sns"]
+    assert len(result.resources_of_type("aws:cloudwatch/dashboard:Dashboard")) == 1
+
+
+def test_changing_one_threshold_changes_only_the_alarms_using_it() -> None:
+    changed = copy.deepcopy(CONFIG)
+    changed["mailstack:alerts"]["bounceRate"]["warning"] = 0.015
+    before = {(r.type, r.name): r.inputs for r in plan(CONFIG).resources}
+    after = {(r.type, r.name): r.inputs for r in plan(changed).resources}
+    assert before.keys() == after.keys()
+    differing = sorted(name for key, name in before if before[(key, name)] != after[(key, name)])
+    assert differing
+    for key_name in differing:
+        resource = after[(ALARM, key_name)] if (ALARM, key_name) in after else None
+        assert resource is not None, f"{key_name} changed but is not an alarm"
+        assert "bounce" in key_name and "warning" in key_name
+        assert "0.015" in json.dumps(resource)
