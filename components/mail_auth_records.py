@@ -48,16 +48,9 @@ def auth_records(
             [*resolved_sender_terms, *domain.spf.extra_terms], domain.spf.all_qualifier
         )
 
+    spf = pulumi.Output.all(*sender_spf_terms).apply(lambda terms: spf_value(list(terms)))
     records = [
-        RecordInput(
-            key=f"{key}-spf",
-            name=domain.name,
-            type="TXT",
-            values=[
-                pulumi.Output.all(*sender_spf_terms).apply(lambda terms: spf_value(list(terms)))
-            ],
-            ttl=ttl,
-        ),
+        RecordInput(key=f"{key}-spf", name=domain.name, type="TXT", values=[spf], ttl=ttl),
         RecordInput(
             key=f"{key}-dmarc",
             name=dmarc_record_name(domain.name),

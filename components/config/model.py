@@ -387,7 +387,9 @@ def _mail_from(section: Section, name: str, via_ses: bool) -> str:
         section.problems.add(section.key_path("mailFrom"), value, problem)
     elif name and not is_subdomain(value, name) and not (not via_ses and value == name):
         section.problems.add(
-            section.key_path("mailFrom"), value, f"must be a subdomain of {name} (e.g. bounce.{name})"
+            section.key_path("mailFrom"),
+            value,
+            f"must be a subdomain of {name} (e.g. bounce.{name})",
         )
     return value
 

@@ -22,6 +22,9 @@ class DeployedMocks(pulumi.runtime.Mocks):
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[Any, Any]]:
         state = dict(args.inputs)
+        if args.typ.startswith("aws:"):
+            service = args.typ.split(":")[1].split("/")[0]
+            state.setdefault("arn", f"arn:aws:{service}:eu-west-2:123456789012:{args.name}")
         if args.typ == "aws:ec2/eip:Eip":
             state["publicIp"] = RELAY_IP
             state["allocationId"] = "eipalloc-0123"
@@ -73,6 +76,7 @@ CONFIG: dict[str, Any] = {
         {
             "name": "mail.example.com",
             "sender": "postfix",
+            "mailFrom": "bounces.mail.example.com",
             "relay": {"hostname": "relay1.mail.example.com", "allowedCidrs": ["10.0.0.0/8"]},
             "spf": {"include": ["_spf.partner.example.net"]},
             "dmarc": {"policy": "quarantine"},
@@ -83,6 +87,10 @@ CONFIG: dict[str, Any] = {
 
 def deployed() -> PlanResult:
     return run_program(CONFIG, "prod", build, mocks=DeployedMocks(), preview=False)
+
+
+def spf_record_values(values: list[str]) -> tuple[str, ...]:
+    return tuple(values)
 
 
 def records_at(result: PlanResult, name: str, rtype: str) -> list[tuple[str, ...]]:
@@ -119,7 +127,9 @@ def test_relay_ip_is_merged_into_the_single_spf_record() -> None:
     (_, relay_domain) = result.outputs["domains"]
     assert relay_domain["relayIps"] == [RELAY_IP]
     assert relay_domain["relayHostname"] == "relay1.mail.example.com"
-    assert relay_domain["mailFrom"] == "mail.example.com"
+    assert relay_domain["mailFrom"] == "bounces.mail.example.com"
+    # The envelope domain is authorized for the relay too, in its own single SPF record.
+    assert records_at(result, "bounces.mail.example.com", "TXT") == [spf_record_values(spf)]
     assert "configurationSet" not in relay_domain
 
 

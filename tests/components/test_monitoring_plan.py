@@ -1,4 +1,4 @@
-"""Monitoring as the whole stack plans it: thresholds from config, every alarm routed, diffs local."""
+"""Monitoring as the stack plans it: thresholds from config, every alarm routed, local diffs."""
 
 from __future__ import annotations
 
@@ -97,10 +97,9 @@ def test_changing_one_threshold_changes_only_the_alarms_using_it() -> None:
     before = {(r.type, r.name): r.inputs for r in plan(CONFIG).resources}
     after = {(r.type, r.name): r.inputs for r in plan(changed).resources}
     assert before.keys() == after.keys()
-    differing = sorted(name for key, name in before if before[(key, name)] != after[(key, name)])
+    differing = sorted(key for key in before if before[key] != after[key])
     assert differing
-    for key_name in differing:
-        resource = after[(ALARM, key_name)] if (ALARM, key_name) in after else None
-        assert resource is not None, f"{key_name} changed but is not an alarm"
-        assert "bounce" in key_name and "warning" in key_name
-        assert "0.015" in json.dumps(resource)
+    for resource_type, name in differing:
+        assert resource_type == ALARM, f"{name} changed but is not an alarm"
+        assert "bounce" in name and "warning" in name
+        assert "0.015" in json.dumps(after[(resource_type, name)])
