@@ -76,7 +76,10 @@ class SesSender(pulumi.ComponentResource):
         if domain.dkim == "byo":
             for selector in domain.dkim_selectors:
                 dkim_keys[selector] = tls.PrivateKey(
-                    f"{key}-dkim-{selector}", algorithm="RSA", rsa_bits=2048, opts=child
+                    f"{key}-dkim-{selector}",
+                    algorithm="RSA",
+                    rsa_bits=domain.dkim_key_bits,
+                    opts=child,
                 )
             signing_key = dkim_keys[domain.signing_selector]
             dkim_attributes = aws.sesv2.EmailIdentityDkimSigningAttributesArgs(
@@ -87,7 +90,7 @@ class SesSender(pulumi.ComponentResource):
             )
         else:
             dkim_attributes = aws.sesv2.EmailIdentityDkimSigningAttributesArgs(
-                next_signing_key_length="RSA_2048_BIT"
+                next_signing_key_length=f"RSA_{domain.dkim_key_bits}_BIT"
             )
 
         self.identity = aws.sesv2.EmailIdentity(

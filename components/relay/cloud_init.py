@@ -18,7 +18,7 @@ from components.relay.layout import PRODUCTION
 USER_DATA_LIMIT = 16384
 PACKAGES = (
     "postfix", "opendkim", "opendkim-tools", "sasl2-bin", "libsasl2-modules",
-    "ca-certificates", "openssl", "logrotate",
+    "ca-certificates", "openssl", "logrotate", "curl",
 )
 CLOUDWATCH_AGENT_DEB = (
     "https://amazoncloudwatch-agent.s3.amazonaws.com/debian/amd64/latest/amazon-cloudwatch-agent.deb"
@@ -102,6 +102,8 @@ def _runcmd(settings: RelaySettings, install: RelayInstall) -> list[Any]:
         ],
         ["chown", "root:postfix", layout.sasldb],
         ["chmod", "0640", layout.sasldb],
+        # smtpd and cleanup reach the OpenDKIM socket through its group.
+        ["usermod", "-a", "-G", "opendkim", "postfix"],
     ]
     if settings.outbound_tls == "dane" and not settings.uses_ses:
         # DANE needs a validating resolver on the host; unbound validates from the root anchor.

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SUBMISSION_PORT = 587
-OPENDKIM_PORT = 8891
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,11 @@ class RelayLayout:
     ca_file: str = "/etc/ssl/certs/ca-certificates.crt"
     opendkim_conf: str = "/etc/opendkim.conf"
     opendkim_directory: str = "/etc/opendkim"
-    opendkim_port: int = OPENDKIM_PORT
+    # A UNIX socket: over loopback TCP the milter's small writes stall on Nagle and
+    # delayed ACKs (measured: about a third of the throughput).
+    opendkim_socket: str = "/run/opendkim/opendkim.sock"
+    # 007 with postfix in the opendkim group; tests use 000 inside a private directory.
+    opendkim_umask: str = "007"
     opendkim_pidfile: str = "/run/opendkim/opendkim.pid"
     # None runs OpenDKIM as the invoking user (tests); production drops to `opendkim`.
     opendkim_user: str | None = "opendkim"
@@ -50,7 +53,8 @@ class RelayLayout:
 
     @property
     def milter(self) -> str:
-        return f"inet:127.0.0.1:{self.opendkim_port}"
+        # Absolute path: the Postfix daemons run outside a chroot.
+        return f"unix:{self.opendkim_socket}"
 
 
 PRODUCTION = RelayLayout()

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from components.config.model import stack_file_path
+from components.config.model import load_stack_file, stack_file_path
 from components.config.problems import ConfigError
 from components.records.dns_record import DnsRecord
 from components.records.errors import RecordError
@@ -15,6 +15,7 @@ from components.records.zonefile import render_zone_file
 from mailstack.cli import UsageError
 from mailstack.plan import PlanResult, run_plan, zoned_records
 from mailstack.plan_render import render_text
+from mailstack.policy_check import evaluate_plan, has_mandatory, render_violations
 
 
 def register(subparsers: Any) -> None:
@@ -40,6 +41,12 @@ def register(subparsers: Any) -> None:
         type=Path,
         help="also write the record set as an RFC 1035 zone file (a directory of <zone>.zone files "
         "when the records span several zones)",
+    )
+    parser.add_argument(
+        "--policy",
+        action="store_true",
+        help="check the plan against the policy pack's rules (policy/); exit 1 when a mandatory "
+        "policy is violated",
     )
     parser.set_defaults(func=run)
 
@@ -76,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     path = config_path(args)
     try:
         print(f"planning {path} offline ...", file=sys.stderr)
+        environment = load_stack_file(path).environment
         plan = run_plan(path, args.stack)
     except ConfigError as error:
         print(error.render(), file=sys.stderr)
@@ -84,6 +92,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"invalid record: {error}", file=sys.stderr)
         return 1
     print(plan.render_json() if args.json else render_text(plan), end="")
+    if args.policy:
+        violations = evaluate_plan(plan, environment)
+        # Violations go to stderr so `--json` output stays one parseable object.
+        print(render_violations(violations) or "policy: no violations\n", file=sys.stderr, end="")
+        if has_mandatory(violations):
+            return 1
     if args.zone_file is not None:
         try:
             written = write_zone_files(plan, args.zone_file)

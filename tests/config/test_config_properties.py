@@ -80,7 +80,7 @@ def test_domain_config_yields_faithful_records_or_clear_errors(
     # The DMARC record means exactly the configured policy.
     parsed = parse_dmarc(build_dmarc(domain.dmarc))
     assert parsed == domain.dmarc
-    assert parsed.policy == dmarc.get("policy", "none")
+    assert parsed.policy == (dmarc.get("policy") or "none")
     assert parsed.testing == bool(dmarc.get("testing", False))
     # The single SPF record carries SES and every configured term, within the lookup limit.
     terms, qualifier = parse_spf(
@@ -88,5 +88,5 @@ def test_domain_config_yields_faithful_records_or_clear_errors(
     )
     assert terms[0] == SES_SPF_INCLUDE
     assert {f"include:{i}" for i in spf.get("include", [])} <= set(terms)
-    assert qualifier == spf.get("all", "~all")
+    assert qualifier == (spf.get("all") or "~all")
     assert "pct" not in dmarc

@@ -1,0 +1,44 @@
+"""Misbehaving DNS servers on loopback: one that answers every query with a fixed error
+code, one that never answers. Real UDP sockets, real DNS messages."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+
+import dns.message
+import dns.rcode
+
+
+@contextlib.contextmanager
+def udp_server(rcode: dns.rcode.Rcode | None) -> Iterator[tuple[str, int]]:
+    """Answer each query with `rcode`; with None, read queries and never answer."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                payload, peer = sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if rcode is None:
+                continue
+            response = dns.message.make_response(dns.message.from_wire(payload))
+            response.set_rcode(rcode)
+            sock.sendto(response.to_wire(), peer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield sock.getsockname()
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        sock.close()
