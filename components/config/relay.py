@@ -129,8 +129,7 @@ def _selector(section: Section) -> str:
     return value
 
 
-def _cidrs(section: Section) -> tuple[str, ...]:
-    open_ok = section.boolean("allowSubmissionFromAnywhere", False)
+def _cidrs(section: Section, open_ok: bool) -> tuple[str, ...]:
     raw = section.value("allowedCidrs")
     path = section.key_path("allowedCidrs")
     if not section.has("allowedCidrs"):
@@ -266,12 +265,13 @@ def _ses_region(section: Section, smarthost: str) -> str | None:
 def parse_relay(raw: Any, path: str, problems: Problems, domain: str) -> RelaySettings:
     section = Section(raw, path, problems, RELAY_KEYS)
     smarthost = section.choice("smarthost", SMARTHOSTS, default="none")
+    open_ok = section.boolean("allowSubmissionFromAnywhere", False)
     return RelaySettings(
         hostname=_hostname(section, domain),
         instance_type=_instance_type(section),
-        allowed_cidrs=_cidrs(section),
+        allowed_cidrs=_cidrs(section, open_ok),
         dkim_selector=_selector(section),
-        allow_submission_from_anywhere=section.boolean("allowSubmissionFromAnywhere", False),
+        allow_submission_from_anywhere=open_ok,
         message_size_mb=section.integer("messageSizeMb", 25, 1, 150),
         outbound_tls=section.choice("outboundTls", OUTBOUND_TLS_LEVELS, default="may"),
         throttling=_throttling(section),

@@ -170,10 +170,18 @@ class SinkHandler:
         raise TimeoutError(f"no matching message reached the sink within {timeout}s")
 
 
+@dataclass
+class Credentials:
+    """What the sink accepts for AUTH; mutable, so a test can rotate it mid-run."""
+
+    username: str
+    password: str
+
+
 def start_sink(
     handler: SinkHandler,
     tls: Pki | None = None,
-    credentials: tuple[str, str] | None = None,
+    credentials: Credentials | None = None,
 ) -> Controller:
     """An aiosmtpd server; with `credentials` it requires STARTTLS and AUTH, like SES."""
     kwargs: dict[str, Any] = {}
@@ -182,12 +190,13 @@ def start_sink(
         context.load_cert_chain(str(tls.cert_file), str(tls.key_file))
         kwargs.update(tls_context=context, require_starttls=True)
     if credentials is not None:
-        user, password = credentials
+        accepted = credentials
 
         def authenticator(
             server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
         ) -> AuthResult:
-            ok = data.login.decode() == user and data.password.decode() == password
+            ok = (data.login.decode() == accepted.username
+                  and data.password.decode() == accepted.password)
             return AuthResult(success=ok, handled=False, auth_data=data)
 
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=True)

@@ -80,6 +80,16 @@ def test_whole_internet_needs_an_explicit_opt_in(value: str) -> None:
     assert problems == [] and settings.allowed_cidrs == (value,)
 
 
+def test_invalid_opt_in_is_reported_once() -> None:
+    _, problems = parse({"allowedCidrs": ["0.0.0.0/0"], "allowSubmissionFromAnywhere": "yes"})
+    assert problems == [
+        f'{PATH}.allowSubmissionFromAnywhere: "yes" is not valid; expected true or false',
+        f'{PATH}.allowedCidrs[0]: "0.0.0.0/0" is not valid; opens submission to the whole'
+        " Internet; list your senders' networks, or set allowSubmissionFromAnywhere: true to"
+        " accept this on purpose",
+    ]
+
+
 def test_concurrency_together_with_rate_delay_is_refused() -> None:
     _, problems = parse({"allowedCidrs": ["10.0.0.0/8"],
                          "throttling": {"gmail": {"concurrency": 5, "rateDelaySeconds": 2}}})

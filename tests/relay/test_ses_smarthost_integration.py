@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import smtplib
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,12 +18,14 @@ from components.config.relay import parse_relay
 from components.relay.bundle import RelaySecrets
 from components.relay.ses_smtp import ses_smtp_password_v4
 from tests.relay.harness import (
+    Credentials,
     RelayInstance,
     SinkHandler,
     client_tls_context,
     make_pki,
     missing_binaries,
     rsa_key_pem,
+    run,
     start_sink,
 )
 
@@ -42,6 +46,7 @@ class SesRelay:
     instance: RelayInstance
     upstream: SinkHandler
     upstream_port: int
+    accepted: Credentials
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +62,8 @@ def ses_relay() -> Iterator[SesRelay]:
     upstream_pki = make_pki(pki_dir, "localhost")
     upstream = SinkHandler()
     smtp_password = ses_smtp_password_v4(SECRET_ACCESS_KEY, SES_REGION)
-    controller = start_sink(upstream, tls=upstream_pki, credentials=(ACCESS_KEY_ID, smtp_password))
+    accepted = Credentials(ACCESS_KEY_ID, smtp_password)
+    controller = start_sink(upstream, tls=upstream_pki, credentials=accepted)
     secrets = RelaySecrets(
         dkim_private_key_pem=rsa_key_pem(), sasl_password=PASSWORD,
         ses_smtp_username=ACCESS_KEY_ID, ses_smtp_password=smtp_password,
@@ -73,7 +79,7 @@ def ses_relay() -> Iterator[SesRelay]:
     )
     try:
         with instance.running():
-            yield SesRelay(instance, upstream, controller.port)
+            yield SesRelay(instance, upstream, controller.port, accepted)
     finally:
         controller.stop()
         for path in pki_dir.iterdir():
@@ -81,7 +87,7 @@ def ses_relay() -> Iterator[SesRelay]:
         pki_dir.rmdir()
 
 
-def test_relay_authenticates_to_the_smarthost_and_delivers(ses_relay: SesRelay) -> None:
+def submit(ses_relay: SesRelay, subject: str) -> None:
     with smtplib.SMTP("127.0.0.1", ses_relay.instance.submission_port, timeout=20) as client:
         client.ehlo("sender.test")
         client.starttls(context=client_tls_context())
@@ -89,9 +95,13 @@ def test_relay_authenticates_to_the_smarthost_and_delivers(ses_relay: SesRelay) 
         client.login("submit", PASSWORD)
         client.sendmail(
             f"news@{DOMAIN}", ["reader@example.net"],
-            f"From: news@{DOMAIN}\r\nTo: reader@example.net\r\nSubject: via ses\r\n\r\nhi\r\n"
+            f"From: news@{DOMAIN}\r\nTo: reader@example.net\r\nSubject: {subject}\r\n\r\nhi\r\n"
             .encode(),
         )
+
+
+def test_relay_authenticates_to_the_smarthost_and_delivers(ses_relay: SesRelay) -> None:
+    submit(ses_relay, "via ses")
     delivered = ses_relay.upstream.wait_for(lambda m: b"via ses" in m.content)
     assert delivered.login == ACCESS_KEY_ID
     assert delivered.rcpt_tos == ["reader@example.net"]
@@ -106,3 +116,21 @@ def test_rendered_relayhost_points_at_the_smarthost_with_sasl(ses_relay: SesRela
     assert conf["smtp_sasl_auth_enable"] == "yes"
     assert conf["smtp_tls_security_level"] == "secure"
     assert "transport_maps" not in conf
+
+
+def test_rejected_smarthost_credentials_defer_mail_until_they_work(ses_relay: SesRelay) -> None:
+    ses_relay.accepted.password = "rotated-elsewhere"
+    try:
+        submit(ses_relay, "credentials rotated")
+        deadline = time.monotonic() + 30
+        deferred: list[dict[str, Any]] = []
+        while time.monotonic() < deadline and not deferred:
+            deferred = [q for q in ses_relay.instance.queue() if q.get("queue_name") == "deferred"]
+            time.sleep(0.2)
+        assert deferred, ses_relay.instance.log()[-2000:]
+        assert "SASL authentication failed" in str(deferred[0]["recipients"])
+    finally:
+        ses_relay.accepted.password = ses_smtp_password_v4(SECRET_ACCESS_KEY, SES_REGION)
+    run("postqueue", "-c", ses_relay.instance.config_directory, "-f")
+    ses_relay.upstream.wait_for(lambda m: b"credentials rotated" in m.content)
+    assert "status=bounced" not in ses_relay.instance.log()
