@@ -190,6 +190,7 @@ class MailStack(pulumi.ComponentResource):
                 settings=domain.relay,
                 region=config.region,
                 zone_records_ttl=domain.dns.ttl,
+                dkim_key_bits=domain.dkim_key_bits,
                 cloudwatch_agent_config=relay_monitoring.agent_config,
                 publish_records=publish_before_reverse_dns,
             ),

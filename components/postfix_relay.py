@@ -15,9 +15,9 @@ import pulumi_tls as tls
 
 from components.config.relay import RelaySettings
 from components.dns.record_input import RecordInput
+from components.records.dkim import dkim_record_name, dkim_txt_from_pem
 from components.relay.bundle import RelaySecrets
 from components.relay.cloud_init import render_cloud_init, user_data_gzip_base64
-from components.relay.dkim import dkim_record_name, dkim_txt_value
 from components.relay.layout import SUBMISSION_PORT
 from components.relay.sasl import SASL_USERNAME
 from components.relay.ses_smtp import ses_smtp_password_v4
@@ -38,6 +38,7 @@ class PostfixRelayArgs:
     settings: RelaySettings
     region: str
     zone_records_ttl: int
+    dkim_key_bits: int = DKIM_KEY_BITS
     # Default VPC when None.
     vpc_id: pulumi.Input[str] | None = None
     subnet_id: pulumi.Input[str] | None = None
@@ -108,9 +109,9 @@ class PostfixRelay(pulumi.ComponentResource):
         self.sasl_username = SASL_USERNAME
 
         self.dkim_key = tls.PrivateKey(
-            f"{key}-relay-dkim", algorithm="RSA", rsa_bits=DKIM_KEY_BITS, opts=child
+            f"{key}-relay-dkim", algorithm="RSA", rsa_bits=args.dkim_key_bits, opts=child
         )
-        self.dkim_txt = self.dkim_key.public_key_pem.apply(dkim_txt_value)
+        self.dkim_txt = self.dkim_key.public_key_pem.apply(dkim_txt_from_pem)
         sasl = random.RandomPassword(
             f"{key}-relay-sasl", length=SASL_PASSWORD_LENGTH, special=False, opts=child
         )

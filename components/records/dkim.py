@@ -17,7 +17,10 @@ from components.records.dns_record import domain_problem, normalize_name
 from components.records.errors import RecordError
 
 KEY_TYPES = ("rsa", "ed25519")
-MIN_RSA_BITS = 2048
+# RFC 8301 3.1: 1024-bit keys still verify everywhere; 2048 is what signers should use, and the
+# policy pack (dkim-key-length) is where that is enforced, with its reason.
+MIN_RSA_BITS = 1024
+RECOMMENDED_RSA_BITS = 2048
 # RFC 8301 3.2: verifiers must handle keys of 1024-4096 bits; larger keys may not verify.
 MAX_RSA_BITS = 4096
 ED25519_KEY_BYTES = 32
@@ -113,7 +116,7 @@ def dkim_txt_from_pem(public_key_pem: str) -> str:
         return dkim_txt_value(base64.b64encode(raw).decode("ascii"), "ed25519")
     raise RecordError(
         f"DKIM public key is an {_key_kind(key)} key;"
-        " DKIM signs with RSA (2048-4096 bits) or Ed25519"
+        " DKIM signs with RSA (1024-4096 bits, 2048 recommended) or Ed25519"
     )
 
 
@@ -121,7 +124,7 @@ def _check_rsa_size(key: rsa.RSAPublicKey) -> None:
     if not MIN_RSA_BITS <= key.key_size <= MAX_RSA_BITS:
         raise RecordError(
             f"DKIM RSA key has {key.key_size} bits; allowed: {MIN_RSA_BITS} to {MAX_RSA_BITS}"
-            " (RFC 8301: shorter keys are breakable, longer ones are not verified everywhere)"
+            " (RFC 8301: shorter keys are not verified, longer ones are not verified everywhere)"
         )
 
 

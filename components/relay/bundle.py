@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.config.relay import RelaySettings
+from components.records.dkim import dkim_txt_from_pem
 from components.relay import opendkim, postfix, sasl
-from components.relay.dkim import dkim_txt_value, public_key_pem_from_private
+from components.relay.dkim import public_key_pem_from_private
 from components.relay.layout import PRODUCTION, RelayLayout
 
 
@@ -90,6 +91,6 @@ def render_relay(
         files.append(RelayFile(layout.postfix("transport"), postfix.render_transport_map(settings)))
     return RelayInstall(
         files=tuple(files),
-        dkim_txt=dkim_txt_value(public_pem),
+        dkim_txt=dkim_txt_from_pem(public_pem),
         sasl_command=tuple(sasl.sasl_user_command(layout, settings.hostname)),
     )

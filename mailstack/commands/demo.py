@@ -29,9 +29,9 @@ from checks.resolver import Nameserver
 from checks.runner import VerifyOptions, verify
 from checks.ses import SesSettings
 from checks.targets import DomainTarget, TargetError, targets_from_outputs
-from components.config.model import stack_file_path
 from components.records.dns_record import DnsRecord, is_within
 from mailstack.cli import UsageError
+from mailstack.stack_source import add_stack_source, stack_settings_path
 
 UNKNOWN = "<unknown>"
 STANDIN_TOKEN = "demo-standin-token-{}"
@@ -58,11 +58,7 @@ def register(subparsers: Any) -> None:
             "No cloud, no root, no network."
         ),
     )
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--stack", metavar="NAME", default="dev", help="plan stacks/Pulumi.NAME.yaml"
-    )
-    source.add_argument("--config", metavar="FILE", type=Path, help="plan this stack settings file")
+    add_stack_source(parser, "plan and serve", default_stack="dev")
     parser.set_defaults(func=run)
 
 
@@ -78,9 +74,7 @@ class DemoSetup:
 
 
 def run(args: argparse.Namespace) -> int:
-    path: Path = args.config if args.config is not None else stack_file_path(args.stack)
-    if not path.is_file():
-        raise UsageError(f"stack settings file {path} does not exist")
+    path = stack_settings_path(args)
     _progress(f"planning {path} offline (Pulumi test runtime, no cloud)...")
     started = time.monotonic()
     plan = _plan(path)

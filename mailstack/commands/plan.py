@@ -7,15 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from components.config.model import load_stack_file, stack_file_path
+from components.config.model import load_stack_file
 from components.config.problems import ConfigError
 from components.records.dns_record import DnsRecord
 from components.records.errors import RecordError
 from components.records.zonefile import render_zone_file
-from mailstack.cli import UsageError
 from mailstack.plan import PlanResult, run_plan, zoned_records
 from mailstack.plan_render import render_text
 from mailstack.policy_check import evaluate_plan, has_mandatory, render_violations
+from mailstack.stack_source import add_stack_source, stack_settings_path
 
 
 def register(subparsers: Any) -> None:
@@ -29,11 +29,7 @@ def register(subparsers: Any) -> None:
             "deployment print as <unknown>, secrets as <secret>."
         ),
     )
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--stack", metavar="NAME", help="plan stacks/Pulumi.NAME.yaml")
-    source.add_argument(
-        "--config", metavar="FILE", type=Path, help="plan a stack settings file anywhere on disk"
-    )
+    add_stack_source(parser, "plan")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.add_argument(
         "--zone-file",
@@ -49,13 +45,6 @@ def register(subparsers: Any) -> None:
         "policy is violated",
     )
     parser.set_defaults(func=run)
-
-
-def config_path(args: argparse.Namespace) -> Path:
-    path: Path = args.config if args.config is not None else stack_file_path(args.stack)
-    if not path.is_file():
-        raise UsageError(f"stack settings file {path} does not exist")
-    return path
 
 
 def write_zone_files(plan: PlanResult, target: Path) -> list[Path]:
@@ -80,7 +69,7 @@ def write_zone_files(plan: PlanResult, target: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = config_path(args)
+    path = stack_settings_path(args)
     try:
         print(f"planning {path} offline ...", file=sys.stderr)
         environment = load_stack_file(path).environment

@@ -12,12 +12,14 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from components.config.model import DomainConfig, StackConfig, load_stack_file, stack_file_path
+from components.config.model import DomainConfig, StackConfig, load_stack_file
 from components.config.problems import ConfigError
+from components.records.dkim import dkim_record_name
 from components.relay.bundle import RelaySecrets, render_relay
 from components.relay.cloud_init import render_cloud_init
-from components.relay.dkim import dkim_record_name, public_key_pem_from_private
+from components.relay.dkim import public_key_pem_from_private
 from mailstack.cli import UsageError
+from mailstack.stack_source import add_stack_source, stack_settings_path
 
 # Stand-ins for credentials that only exist once the stack is deployed.
 SES_USERNAME_PLACEHOLDER = "SES_SMTP_USERNAME"
@@ -38,23 +40,22 @@ def register(subparsers: Any) -> None:
             "0600 and never printed."
         ),
     )
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--stack", metavar="NAME", help="read stacks/Pulumi.NAME.yaml")
-    source.add_argument("--config", metavar="FILE", type=Path,
-                        help="read a stack settings file anywhere on disk")
+    add_stack_source(parser, "read")
     parser.add_argument("--domain", metavar="D", required=True, help="the relay domain")
-    parser.add_argument("--out", metavar="DIR", type=Path, required=True,
-                        help="directory to write into (created when missing)")
-    parser.add_argument("--dkim-key", metavar="PEM", type=Path,
-                        help="RSA private key (PEM, at least 2048 bits) to sign with")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        required=True,
+        help="directory to write into (created when missing)",
+    )
+    parser.add_argument(
+        "--dkim-key",
+        metavar="PEM",
+        type=Path,
+        help="RSA private key (PEM, at least 2048 bits) to sign with",
+    )
     parser.set_defaults(func=run)
-
-
-def _config_path(args: argparse.Namespace) -> Path:
-    path: Path = args.config if args.config is not None else stack_file_path(args.stack)
-    if not path.is_file():
-        raise UsageError(f"stack settings file {path} does not exist")
-    return path
 
 
 def _relay_domain(config: StackConfig, name: str) -> DomainConfig:
@@ -77,7 +78,8 @@ def _dkim_key(path: Path | None) -> tuple[str, bool]:
     if path is None:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         ).decode("ascii")
         return pem, True
@@ -109,7 +111,7 @@ def _write(root: Path, relative: str, content: str, mode: int) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = _config_path(args)
+    path = stack_settings_path(args)
     try:
         config = load_stack_file(path)
     except ConfigError as error:
@@ -140,11 +142,18 @@ def run(args: argparse.Namespace) -> int:
     for file, secret in written:
         print(f"wrote {file}{' (secret, mode 0600)' if secret else ''}")
     if throwaway:
-        print("no --dkim-key given: signed with a throwaway key; publish nothing from this run",
-              file=sys.stderr)
+        print(
+            "no --dkim-key given: signed with a throwaway key; publish nothing from this run",
+            file=sys.stderr,
+        )
     if settings.uses_ses:
-        print(f"SES SMTP credentials are placeholders ({SES_USERNAME_PLACEHOLDER}); "
-              "the deployed relay gets them from its IAM access key", file=sys.stderr)
-    print(f"DKIM record: {dkim_record_name(settings.dkim_selector, domain.name)} TXT "
-          f"{install.dkim_txt}")
+        print(
+            f"SES SMTP credentials are placeholders ({SES_USERNAME_PLACEHOLDER}); "
+            "the deployed relay gets them from its IAM access key",
+            file=sys.stderr,
+        )
+    print(
+        f"DKIM record: {dkim_record_name(settings.dkim_selector, domain.name)} TXT "
+        f"{install.dkim_txt}"
+    )
     return 0

@@ -65,9 +65,18 @@ def test_rsa_4096_is_accepted() -> None:
     assert tags(dkim_txt_from_pem(public_pem(rsa_key(4096))))["k"] == "rsa"
 
 
-def test_rsa_1024_is_refused_naming_the_size() -> None:
-    with pytest.raises(RecordError, match="1024 bits; allowed: 2048 to 4096"):
-        dkim_txt_from_pem(public_pem(rsa_key(1024)))
+def test_rsa_below_1024_is_refused_naming_the_size() -> None:
+    # cryptography no longer generates keys this weak; a public key needs only its numbers.
+    weak = rsa.RSAPublicNumbers(65537, (1 << 767) | 0x1234567).public_key()
+    pem = weak.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    with pytest.raises(RecordError, match="768 bits; allowed: 1024 to 4096"):
+        dkim_txt_from_pem(pem)
+
+
+def test_rsa_1024_still_publishes_for_the_policy_pack_to_judge() -> None:
+    assert dkim_txt_from_pem(public_pem(rsa_key(1024))).startswith("v=DKIM1; k=rsa; p=")
 
 
 def test_ed25519_pem_publishes_the_raw_32_byte_key() -> None:

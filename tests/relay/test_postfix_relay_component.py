@@ -19,7 +19,8 @@ from pulumi.runtime.sync_await import _sync_await
 from components.config.problems import Problems
 from components.config.relay import parse_relay
 from components.postfix_relay import PostfixRelay, PostfixRelayArgs
-from components.relay.dkim import dkim_txt_value, public_key_pem_from_private
+from components.records.dkim import dkim_txt_from_pem
+from components.relay.dkim import public_key_pem_from_private
 from components.relay.ses_smtp import ses_smtp_password_v4
 from tests.relay.harness import rsa_key_pem
 
@@ -211,7 +212,7 @@ def test_records_expose_the_a_and_dkim_txt(direct: Built) -> None:
     assert direct.resolved["records"] == [
         {"name": "relay1.mail.example.com", "type": "A", "values": [EIP], "ttl": 600},
         {"name": "relay._domainkey.mail.example.com", "type": "TXT",
-         "values": [dkim_txt_value(DKIM_PUBLIC)], "ttl": 600},
+         "values": [dkim_txt_from_pem(DKIM_PUBLIC)], "ttl": 600},
     ]
     component = direct.resolved["component"]
     assert (component.hostname, component.submission_port, component.dkim_selector,

@@ -13,9 +13,10 @@ from cryptography.hazmat.primitives import serialization
 
 from components.config.problems import Problems
 from components.config.relay import RelaySettings, parse_relay
+from components.records.dkim import dkim_txt_from_pem
 from components.relay.bundle import RelaySecrets, render_relay
 from components.relay.cloud_init import USER_DATA_LIMIT, render_cloud_init, user_data_gzip_base64
-from components.relay.dkim import dkim_txt_value, public_key_pem_from_private
+from components.relay.dkim import public_key_pem_from_private
 from components.relay.layout import PRODUCTION
 from tests.relay.harness import rsa_key_pem
 
@@ -148,7 +149,7 @@ def test_dkim_txt_is_the_public_half_of_the_signing_key() -> None:
     public = serialization.load_der_public_key(der)
     private = serialization.load_pem_private_key(key_pem().encode(), None)
     assert public.public_numbers() == private.public_key().public_numbers()  # type: ignore[union-attr]
-    assert install.dkim_txt == dkim_txt_value(public_key_pem_from_private(key_pem()))
+    assert install.dkim_txt == dkim_txt_from_pem(public_key_pem_from_private(key_pem()))
 
 
 def test_short_dkim_keys_are_refused() -> None:

@@ -1,0 +1,32 @@
+"""`--stack NAME | --config FILE`: how every command names the stack settings it reads."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from components.config.model import stack_file_path
+from mailstack.cli import UsageError
+
+
+def add_stack_source(
+    parser: argparse.ArgumentParser, verb: str, default_stack: str | None = None
+) -> None:
+    source = parser.add_mutually_exclusive_group(required=default_stack is None)
+    source.add_argument(
+        "--stack", metavar="NAME", default=default_stack, help=f"{verb} stacks/Pulumi.NAME.yaml"
+    )
+    source.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help=f"{verb} a stack settings file (the stacks/Pulumi.<env>.yaml format) anywhere on disk",
+    )
+
+
+def stack_settings_path(args: argparse.Namespace) -> Path:
+    """The settings file the arguments name; a usage error when it does not exist."""
+    path: Path = args.config if args.config is not None else stack_file_path(args.stack)
+    if not path.is_file():
+        raise UsageError(f"stack settings file {path} does not exist")
+    return path
