@@ -108,7 +108,8 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
             f"Sending on SES configuration set {name} was paused because alarm {alarm} fired.",
             f"Reason: {reason}",
             "Mail sent with this configuration set is now rejected by SES.",
-            "Find and fix the cause first (docs/monitoring.md), then resume by hand:",
+            "Find and fix the cause first (see the mailstack README, Monitoring),"
+            " then resume by hand:",
             _command(name, "--sending-enabled"),
         ],
     )

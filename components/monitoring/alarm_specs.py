@@ -68,7 +68,7 @@ def _describe(subject: str, watches: str, level: str, threshold: float) -> str:
     context = f" AWS reviews accounts at {aws}." if aws is not None else ""
     return (
         f"{subject}: {watches} rate reached the {level} level {threshold}.{context} "
-        f"{_WHAT_TO_DO[watches]} See docs/monitoring.md."
+        f"{_WHAT_TO_DO[watches]} See the Monitoring section of the mailstack README."
     )
 
 

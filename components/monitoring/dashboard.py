@@ -139,7 +139,7 @@ def dashboard_body(spec: DashboardSpec) -> str:
             "markdown": (
                 "## Mail sending health\n"
                 "Red lines are the alarm thresholds. What each alarm means and what to do: "
-                "docs/monitoring.md."
+                "the Monitoring section of the mailstack README."
             )
         },
     }

@@ -1,4 +1,4 @@
-"""DKIM key rotation as three config changes (docs/lifecycle.md), shown by the offline plan."""
+"""DKIM key rotation as three config changes (README), shown by the offline plan."""
 
 from __future__ import annotations
 
