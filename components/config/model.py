@@ -268,18 +268,21 @@ def _domains(
     seen: dict[str, int] = {}
     for index, item in enumerate(raw):
         item_path = f"{path}[{index}]"
-        domain = _domain(item, item_path, default_dns, problems)
-        if domain is None:
-            continue
-        if domain.name in seen:
+        # Duplicates are found by name alone, so they are reported even beside other problems.
+        name = item.get("name") if isinstance(item, dict) else None
+        key = name.strip().rstrip(".").lower() if isinstance(name, str) else None
+        if key and key in seen:
             problems.add(
                 f"{item_path}.name",
-                domain.name,
-                f"duplicate domain: already configured at {path}[{seen[domain.name]}]",
+                name,
+                f"duplicate domain: already configured at {path}[{seen[key]}]",
             )
             continue
-        seen[domain.name] = index
-        domains.append(domain)
+        if key:
+            seen[key] = index
+        domain = _domain(item, item_path, default_dns, problems)
+        if domain is not None:
+            domains.append(domain)
     mail_from_owner: dict[str, str] = {}
     for domain in domains:
         if domain.mail_from in seen and domain.mail_from != domain.name:
