@@ -7,11 +7,10 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from checks.endpoint import IpAddress, parse_ip_port
 from checks.report import CheckResult, failed, passed, skipped, warned
 from checks.resolver import Outcome, Resolver
 from checks.smtp_probe import ProbeResult, probe
-
-IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 DEFAULT_DNSBL_ZONES = ("zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org")
 # Lists that publish IPv4 data only; an IPv6 address is not looked up there.
@@ -28,24 +27,7 @@ class RelayTarget:
 def parse_relay_ip(text: str) -> RelayTarget:
     """`IP`, `IP:PORT` or `[IPv6]:PORT` (the port is the relay's SMTP port, default 25)."""
     allowed = "expected an IPv4/IPv6 address, optionally IP:SMTP_PORT or [IPv6]:SMTP_PORT"
-    raw = text.strip()
-    host, port_text = raw, ""
-    if raw.startswith("["):
-        host, sep, rest = raw[1:].partition("]")
-        if not sep or (rest and not rest.startswith(":")):
-            raise ValueError(f"relay IP {text!r}: {allowed}")
-        port_text = rest[1:]
-    elif raw.count(":") == 1:
-        host, _, port_text = raw.partition(":")
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(f"relay IP {text!r}: {host!r} is not an IP address; {allowed}") from None
-    port = 25
-    if port_text:
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-            raise ValueError(f"relay IP {text!r}: port {port_text!r} is not 1-65535")
-        port = int(port_text)
+    ip, port = parse_ip_port(text, "relay IP", 25, allowed)
     return RelayTarget(ip, port)
 
 

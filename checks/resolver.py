@@ -8,7 +8,6 @@ every DNS failure reaches the report as a sentence instead of an exception.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -21,6 +20,8 @@ import dns.nameserver
 import dns.rcode
 import dns.rdatatype
 import dns.resolver
+
+from checks.endpoint import parse_ip_port
 
 DEFAULT_TIMEOUT = 3.0
 DEFAULT_LIFETIME = 8.0
@@ -87,25 +88,8 @@ class Nameserver:
 def parse_nameserver(text: str) -> Nameserver:
     """Parse `IP`, `IP:PORT`, `IPv6` or `[IPv6]:PORT`; raise ValueError saying what is allowed."""
     allowed = "expected IP or IP:PORT (IPv6 as [ADDR]:PORT), port 1-65535"
-    raw = text.strip()
-    host, port_text = raw, ""
-    if raw.startswith("["):
-        host, sep, rest = raw[1:].partition("]")
-        if not sep or (rest and not rest.startswith(":")):
-            raise ValueError(f"nameserver {text!r}: {allowed}")
-        port_text = rest[1:]
-    elif raw.count(":") == 1:
-        host, _, port_text = raw.partition(":")
-    try:
-        address = str(ipaddress.ip_address(host))
-    except ValueError:
-        raise ValueError(f"nameserver {text!r}: {host!r} is not an IP address; {allowed}") from None
-    port = 53
-    if port_text:
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-            raise ValueError(f"nameserver {text!r}: port {port_text!r} is invalid; {allowed}")
-        port = int(port_text)
-    return Nameserver(address, port)
+    address, port = parse_ip_port(text, "nameserver", 53, allowed)
+    return Nameserver(str(address), port)
 
 
 @dataclass

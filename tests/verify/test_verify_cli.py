@@ -203,7 +203,7 @@ def test_outputs_file_checks_records_and_domains(
         ),
         (
             ["verify", "--domain", "a.example.com", "--nameserver", "127.0.0.1:70000"],
-            "port '70000' is invalid",
+            "port '70000' is not 1-65535",
         ),
         (
             ["verify", "--domain", "a.example.com", "--relay-ip", "300.0.0.1"],
