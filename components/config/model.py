@@ -192,6 +192,10 @@ def read_stack_file(path: str | Path) -> dict[str, Any]:
         raise ConfigError(
             [ConfigProblem(str(file), MISSING, f"cannot read file: {error.strerror}")]
         ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            [ConfigProblem(str(file), MISSING, "not a text file; expected UTF-8 YAML")]
+        ) from None
     except yaml.YAMLError as error:
         raise ConfigError([ConfigProblem(str(file), MISSING, f"not valid YAML: {error}")]) from None
     if document is None:
@@ -204,8 +208,38 @@ def read_stack_file(path: str | Path) -> dict[str, Any]:
                 )
             ]
         )
-    config: dict[str, Any] = dict(document.get("config") or {})
+    config: dict[str, Any] = {
+        # Pulumi reads a key without a namespace as the project's own.
+        (str(key) if ":" in str(key) else f"{NAMESPACE}:{key}"): value
+        for key, value in (document.get("config") or {}).items()
+    }
+    encrypted = [path for key, value in config.items() for path in _secure_paths(value, key)]
+    if encrypted:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    path,
+                    "secure: ...",
+                    "an encrypted value cannot be read offline; `pulumi up` decrypts it, for "
+                    "`mailstack plan` use a copy of the file with a stand-in value",
+                )
+                for path in encrypted
+            ]
+        )
     return config
+
+
+def _secure_paths(value: Any, path: str) -> list[str]:
+    """Key paths of `secure:` (encrypted) values, which only the Pulumi CLI can decrypt."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return [path]
+        return [p for key, item in value.items() for p in _secure_paths(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [
+            p for index, item in enumerate(value) for p in _secure_paths(item, f"{path}[{index}]")
+        ]
+    return []
 
 
 def stack_file_path(stack: str, stacks_dir: str | Path = "stacks") -> Path:
@@ -347,7 +381,7 @@ def _domain(
     dmarc = _dmarc(section.raw.get("dmarc"), section.key_path("dmarc"), problems)
     spf = _spf(section.raw.get("spf"), section.key_path("spf"), problems, via_ses)
     configuration_set = section.string("configurationSet") or name.replace(".", "-")
-    if not _CONFIG_SET_NAME.match(configuration_set):
+    if name and not _CONFIG_SET_NAME.match(configuration_set):
         problems.add(
             section.key_path("configurationSet"),
             configuration_set,

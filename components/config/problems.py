@@ -17,6 +17,8 @@ class ConfigProblem:
     allowed: str
 
     def __str__(self) -> str:
+        if self.value is _MISSING:
+            return f"{self.path}: {self.allowed}"
         return f"{self.path}: {_show(self.value)} is not valid; {self.allowed}"
 
 

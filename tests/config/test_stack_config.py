@@ -258,3 +258,52 @@ def test_easy_dkim_refuses_a_selector() -> None:
     assert any(
         m.startswith("mailstack:domains[0].dkimSelector:") and "Easy DKIM" in m for m in messages
     )
+
+
+def write(tmp_path: Path, text: str | bytes) -> Path:
+    path = tmp_path / "Pulumi.test.yaml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def file_problems(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_stack_file(path)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_a_file_that_is_not_text_is_reported(tmp_path: Path) -> None:
+    (message,) = file_problems(write(tmp_path, b"\xff\xfe\x00config"))
+    assert "not a text file" in message
+
+
+def test_encrypted_values_are_named_not_misread(tmp_path: Path) -> None:
+    text = (
+        "config:\n  aws:region: us-east-1\n  mailstack:dns: {provider: route53}\n"
+        "  mailstack:alerts:\n    webhooks:\n      - secure: v1:AAAABBBB\n"
+        "  mailstack:domains: [{name: news.example.com}]\n"
+    )
+    (message,) = file_problems(write(tmp_path, text))
+    assert message.startswith("mailstack:alerts.webhooks[0]:")
+    assert "encrypted" in message
+
+
+def test_keys_without_namespace_belong_to_the_project(tmp_path: Path) -> None:
+    text = (
+        "config:\n  aws:region: us-east-1\n  environment: staging\n"
+        "  dns: {provider: zonefile, zoneName: example.com}\n"
+        "  domains: [{name: news.example.com}]\n"
+    )
+    config = load_stack_file(write(tmp_path, text))
+    assert config.environment == "staging"
+    assert config.domains[0].dns.provider == "zonefile"
+
+
+def test_missing_values_read_as_requirements() -> None:
+    raw = copy.deepcopy(BASE)
+    del raw["aws:region"]
+    (message,) = problems_of(raw)
+    assert message.startswith("aws:region: required; one of the SES regions")

@@ -58,7 +58,7 @@ def test_full_relay_settings_are_parsed() -> None:
 def test_missing_allowed_cidrs_is_an_error() -> None:
     _, problems = parse({})
     assert problems == [
-        f"{PATH}.allowedCidrs: (missing) is not valid; required; list the networks (CIDR, "
+        f"{PATH}.allowedCidrs: required; list the networks (CIDR, "
         "e.g. 203.0.113.0/24) allowed to submit on port 587"
     ]
 
