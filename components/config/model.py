@@ -134,7 +134,6 @@ class DomainConfig:
 class StackConfig:
     environment: str
     region: str
-    dns: DnsSettings
     alerts: AlertSettings
     domains: tuple[DomainConfig, ...]
 
@@ -172,10 +171,7 @@ def load_stack_config(raw: Mapping[str, Any]) -> StackConfig:
     alerts = parse_alerts(raw.get(f"{NAMESPACE}:alerts"), f"{NAMESPACE}:alerts", problems)
     domains = _domains(raw.get(f"{NAMESPACE}:domains", MISSING), default_dns, problems)
     problems.raise_if_any()
-    assert default_dns is not None  # reported as a problem above when absent and needed
-    return StackConfig(
-        environment=str(environment), region=region, dns=default_dns, alerts=alerts, domains=domains
-    )
+    return StackConfig(environment=str(environment), region=region, alerts=alerts, domains=domains)
 
 
 def load_stack_file(path: str | Path) -> StackConfig:

@@ -307,3 +307,11 @@ def test_missing_values_read_as_requirements() -> None:
     del raw["aws:region"]
     (message,) = problems_of(raw)
     assert message.startswith("aws:region: required; one of the SES regions")
+
+
+def test_stack_without_default_dns_loads_when_every_domain_sets_dns() -> None:
+    raw = copy.deepcopy(BASE)
+    del raw["mailstack:dns"]
+    raw["mailstack:domains"][0]["dns"] = {"provider": "zonefile", "zoneName": "example.com"}
+    config = load_stack_config(raw)
+    assert [d.dns.provider for d in config.domains] == ["zonefile", "route53"]
