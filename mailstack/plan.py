@@ -7,6 +7,7 @@ sent, with values known only after deployment shown as "<unknown>" and secrets a
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -191,6 +192,7 @@ def run_program(
     answer as a deployment would, with `preview=False`, to see the outputs `pulumi up` yields.
     """
     stack_config = load_stack_config(raw_config)  # config errors surface before any registration
+    _ensure_event_loop()
     settings.ROOT.set(None)
     monitor = _RecordingMonitor(mocks or _OfflineMocks(stack_config.region))
     pulumi.runtime.set_mocks(
@@ -213,6 +215,14 @@ def run_program(
         dns_records=records_from_outputs(outputs),
         outputs=outputs,
     )
+
+
+def _ensure_event_loop() -> None:
+    # The runtime schedules its RPCs on the current loop, which `asyncio.run` leaves unset.
+    try:
+        asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 def records_from_outputs(outputs: Mapping[str, Any]) -> list[DnsRecord]:

@@ -1,7 +1,6 @@
 """The pause function against a local AWS emulator (moto server on loopback).
 
-moto 5 has no SES v2 PutConfigurationSetSendingOptions; the fixture adds that one operation (its
-route, and a handler storing the flag in moto's own configuration set model) to the server.
+moto 5 has no SES v2 PutConfigurationSetSendingOptions; `tests.support.moto_sesv2` adds it.
 Everything else (request signing and routing, the set lookup, SNS to SQS delivery) is moto's.
 """
 
@@ -20,20 +19,11 @@ from botocore.exceptions import ClientError
 moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
 from moto.backends import get_backend  # noqa: E402
 from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: E402
-from moto.sesv2 import urls as sesv2_urls  # noqa: E402
-from moto.sesv2.responses import SESV2Response  # noqa: E402
 
 from components.lambdas import pause_sending  # noqa: E402
+from tests.support.moto_sesv2 import sending_enabled, sesv2_gaps_filled  # noqa: E402
 
 REGION = "eu-west-1"
-
-
-def _put_sending_options(self: SESV2Response) -> str:
-    name = self._get_param("ConfigurationSetName")
-    enabled = self._get_param("SendingEnabled")
-    config_set = self.sesv2_backend.core_backend.describe_configuration_set(name)
-    config_set.enabled = {"SendingEnabled": bool(enabled)}
-    return json.dumps({})
 
 
 def _free_port() -> int:
@@ -44,25 +34,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setattr(
-        SESV2Response,
-        "put_configuration_set_sending_options",
-        _put_sending_options,
-        raising=False,
-    )
-    monkeypatch.setitem(
-        sesv2_urls.url_paths,
-        "{0}/v2/email/configuration-sets/(?P<ConfigurationSetName>[^/]+)/sending$",
-        SESV2Response.dispatch,
-    )
-    port = _free_port()
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    # Backends live in this process and outlast a server; start every test from nothing.
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
     for key, value in {
-        "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
@@ -70,17 +42,23 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    try:
-        yield endpoint
-    finally:
-        server.stop()
+    with sesv2_gaps_filled():
+        port = _free_port()
+        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+        server.start()
+        endpoint = f"http://127.0.0.1:{port}"
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+        # Backends live in this process and outlast a server; start every test from nothing.
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+        try:
+            yield endpoint
+        finally:
+            server.stop()
 
 
 def _sending_enabled(name: str) -> bool:
     backend = get_backend("sesv2")[DEFAULT_ACCOUNT_ID][REGION].core_backend
-    flag = backend.describe_configuration_set(name).enabled
-    # moto stores SES v2 SendingOptions as given; absent means the AWS default, enabled.
-    return bool(flag.get("SendingEnabled", True)) if isinstance(flag, dict) else bool(flag)
+    return sending_enabled(backend.describe_configuration_set(name))
 
 
 def _setup(monkeypatch: pytest.MonkeyPatch, pausable: str) -> tuple[Any, str]:

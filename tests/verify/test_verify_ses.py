@@ -20,13 +20,16 @@ REGION = "eu-west-1"
 def moto_endpoint() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
+    from tests.support.moto_sesv2 import sesv2_gaps_filled
+
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with sesv2_gaps_filled():
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop()
 
 
 @pytest.fixture
@@ -60,12 +63,24 @@ def test_verified_identity_with_dkim_and_mail_from_passes(aws: dict[str, Any]) -
         Identity="news.example.com", MailFromDomain="bounce.news.example.com"
     )
     results = _run(SesTarget("news.example.com", REGION, "bounce.news.example.com"))
-    for check_id in ("ses.identity_verified", "ses.dkim_status", "ses.mail_from_status"):
+    for check_id in CHECK_IDS:
         assert results[check_id].status is Status.PASS, results[check_id]
-    # moto offers no GetAccount: an unreadable account status is a warning, never a pass.
-    sending = results["ses.sending_enabled"]
-    assert sending.status is Status.WARN
-    assert "GetAccount is not offered by this endpoint" in sending.detail
+    assert "account sending enabled" in results["ses.sending_enabled"].detail
+
+
+def test_configuration_set_sending_is_checked_too(aws: dict[str, Any]) -> None:
+    v2 = boto3.client("sesv2", **aws)
+    v2.create_configuration_set(ConfigurationSetName="live")
+    results = _run(SesTarget("live.example.com", REGION, None, configuration_set="live"))
+    assert results["ses.sending_enabled"].status is Status.PASS
+    assert "configuration set live sending enabled" in results["ses.sending_enabled"].detail
+
+
+def test_paused_account_fails_sending_enabled(aws: dict[str, Any]) -> None:
+    boto3.client("sesv2", **aws).put_account_sending_attributes(SendingEnabled=False)
+    results = _run(SesTarget("news.example.com", REGION))
+    assert results["ses.sending_enabled"].status is Status.FAIL
+    assert "sending is paused for the SES account" in results["ses.sending_enabled"].detail
 
 
 def test_missing_identity_fails(aws: dict[str, Any]) -> None:
