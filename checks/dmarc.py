@@ -117,6 +117,8 @@ class DmarcDiscovery:
     found_at: str | None
     records: tuple[str, ...]
     errors: tuple[str, ...]
+    # TXT values on the walk that mention DMARC1 but are not DMARC records (typos, no `;`).
+    malformed: tuple[tuple[str, str], ...] = ()
 
     @property
     def at_domain(self) -> bool:
@@ -143,18 +145,22 @@ def walk_targets(domain: str) -> list[str]:
 async def discover(resolver: Resolver, domain: str) -> DmarcDiscovery:
     """Query _dmarc at the domain, then walk up the tree until a DMARC record is found."""
     errors: list[str] = []
+    malformed: list[tuple[str, str]] = []
     for target in walk_targets(domain):
         lookup: Lookup = await resolver.lookup(f"_dmarc.{target}", "TXT")
         if lookup.failed:
             errors.append(lookup.describe())
             if target == domain.rstrip(".").lower():
                 # Without an answer at the domain itself the walk would mislead.
-                return DmarcDiscovery(domain, None, (), tuple(errors))
+                return DmarcDiscovery(domain, None, (), tuple(errors), tuple(malformed))
             continue
         records = tuple(v for v in lookup.values if is_dmarc(v))
+        malformed += [
+            (target, v) for v in lookup.values if not is_dmarc(v) and "dmarc1" in v.lower()
+        ]
         if records:
-            return DmarcDiscovery(domain, target, records, tuple(errors))
-    return DmarcDiscovery(domain, None, (), tuple(errors))
+            return DmarcDiscovery(domain, target, records, tuple(errors), tuple(malformed))
+    return DmarcDiscovery(domain, None, (), tuple(errors), tuple(malformed))
 
 
 def mailto_domain(uri: str) -> str | None:

@@ -252,6 +252,12 @@ async def dmarc_checks(resolver: Resolver, target: DomainTarget, strict: bool) -
     ids = ("dmarc.syntax", "dmarc.policy", "dmarc.rua_authorized")
     if found.found_at is None:
         why = "; ".join(found.errors) if found.errors else "no record at _dmarc." + domain
+        if found.malformed:
+            at, text = found.malformed[0]
+            why = (
+                f"the TXT at _dmarc.{at} is not a DMARC record: {text!r} (it must begin "
+                f"'v=DMARC1;' with tags separated by ';', RFC 9989 section 4.7); {why}"
+            )
         walked = ", ".join("_dmarc." + t for t in dmarc.walk_targets(domain))
         return [failed("dmarc.present", f"no DMARC record found: {why} (queried {walked})")] + [
             skipped(i, "no DMARC record") for i in ids

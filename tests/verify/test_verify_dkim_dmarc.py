@@ -62,6 +62,12 @@ def test_good_dmarc_passes(nameserver: Nameserver) -> None:
     ("domain", "check_id", "status", "in_detail"),
     [
         ("nodmarc.other.test", "dmarc.present", Status.FAIL, "no DMARC record found"),
+        (
+            "typo.other.test",
+            "dmarc.present",
+            Status.FAIL,
+            "the TXT at _dmarc.typo.other.test is not a DMARC record: 'v=DMARC1 p=reject'",
+        ),
         ("twodmarc.example.com", "dmarc.present", Status.FAIL, "2 DMARC records"),
         ("inherit.example.com", "dmarc.present", Status.WARN, "tree walk found _dmarc.example.com"),
         ("badpolicy.example.com", "dmarc.syntax", Status.FAIL, "p='bogus' is invalid"),

@@ -135,7 +135,12 @@ tok2.dkim TXT {txt("p=" + keys.rsa2048)}
     return {
         "example.com": zone_text("example.com", example_com + spf_chain),
         "example.net": zone_text("example.net", example_net),
-        "other.test": zone_text("other.test", f"nodmarc TXT {txt('v=spf1 -all')}\n"),
+        "other.test": zone_text(
+            "other.test",
+            f"nodmarc TXT {txt('v=spf1 -all')}\n"
+            f"typo TXT {txt('v=spf1 -all')}\n"
+            f"_dmarc.typo TXT {txt('v=DMARC1 p=reject')}\n",
+        ),
         "amazonses.com": zone_text("amazonses.com", amazonses),
         "127.in-addr.arpa": zone_text("127.in-addr.arpa", reverse_v4),
         "ip6.arpa": zone_text("ip6.arpa", reverse_v6),
