@@ -9,13 +9,20 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.alert_topic import PAUSE_ROLE_SUFFIX
 from components.monitoring import policies
 from components.monitoring.events import alarm_fired_pattern
+from components.monitoring.naming import pause_function_name
 
 HANDLER_FILE = Path(__file__).parent / "lambdas" / "pause_sending.py"
 RUNTIME = "python3.12"
 LOG_RETENTION_DAYS = 90
+# Lambda function, IAM role and EventBridge rule names alike.
+MAX_NAME_LENGTH = 64
+
+
+def alarm_names(alarm_arns: Sequence[str]) -> str:
+    """The alarms a function may act on, for its environment: names, sorted, comma-separated."""
+    return ",".join(sorted(str(arn).rsplit(":alarm:", 1)[-1] for arn in alarm_arns))
 
 
 def handler_archive() -> pulumi.AssetArchive:
@@ -44,7 +51,12 @@ class AutoPause(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mailstack:monitoring:AutoPause", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        function_name = f"{args.name_prefix}{PAUSE_ROLE_SUFFIX}"
+        function_name = pause_function_name(args.name_prefix)
+        if len(function_name) > MAX_NAME_LENGTH:
+            raise ValueError(
+                f"name prefix {args.name_prefix!r} is too long: function, role and rule names "
+                f"would exceed AWS's {MAX_NAME_LENGTH} characters"
+            )
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/aws/lambda/{function_name}",
@@ -83,13 +95,16 @@ class AutoPause(pulumi.ComponentResource):
                 variables={
                     "TOPIC_ARN": args.topic_arn,
                     "PAUSABLE_CONFIGURATION_SETS": args.configuration_set_name,
+                    # A warning alarm or another stack's alarm reaching the function is ignored.
+                    "PAUSING_ALARMS": pulumi.Output.all(*args.alarm_arns).apply(alarm_names),
                 }
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, log_group]),
         )
         rule = aws.cloudwatch.EventRule(
             f"{name}-rule",
-            name=f"{args.name_prefix}-pause-on-alarm",
+            # The function's own name: `-pause-on-alarm` would pass 64 with a 50-character prefix.
+            name=function_name,
             description="Critical reputation alarm entered ALARM: pause sending",
             event_pattern=pulumi.Output.all(*args.alarm_arns).apply(
                 lambda arns: alarm_fired_pattern([str(a) for a in arns])

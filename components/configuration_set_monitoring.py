@@ -14,7 +14,7 @@ from components.event_destinations import (
     EventDestinationsArgs,
     tracking_record_input,
 )
-from components.monitoring.naming import slug
+from components.monitoring.naming import monitoring_prefix
 from components.reputation_alarms import ReputationAlarms, ReputationAlarmsArgs
 
 
@@ -48,8 +48,7 @@ class ConfigurationSetMonitoring(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mailstack:monitoring:ConfigurationSetMonitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        # At most 50 characters, so role and function names stay within AWS's 64.
-        prefix = f"{args.name_prefix}-{slug(args.domain, 49 - len(args.name_prefix))}"
+        prefix = monitoring_prefix(args.domain, args.name_prefix)
         destinations = EventDestinations(
             f"{name}-events",
             EventDestinationsArgs(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alert_topic import derived_arn
 from components.dns.record_input import RecordInput
 from components.monitoring import policies
 from components.monitoring.destinations import cloudwatch_destination, sns_destination
@@ -54,10 +55,11 @@ class EventDestinations(pulumi.ComponentResource):
             kms_master_key_id=args.key_arn,
             opts=child,
         )
+        feedback_arn = derived_arn("sns", feedback.name)
         policy = aws.sns.TopicPolicy(
             f"{name}-feedback-topic-policy",
-            arn=feedback.arn,
-            policy=pulumi.Output.all(feedback.arn, args.configuration_set_name).apply(
+            arn=feedback_arn,
+            policy=pulumi.Output.all(feedback_arn, args.configuration_set_name).apply(
                 lambda v: policies.feedback_topic_policy(str(v[0]), str(v[1]))
             ),
             opts=child,
@@ -71,7 +73,7 @@ class EventDestinations(pulumi.ComponentResource):
                 enabled=True,
                 matching_event_types=list(sns_spec.event_types),
                 sns_destination=aws.sesv2.ConfigurationSetEventDestinationEventDestinationSnsDestinationArgs(
-                    topic_arn=feedback.arn
+                    topic_arn=feedback_arn
                 ),
             ),
             # SES checks it may publish when the destination is created.
@@ -98,5 +100,5 @@ class EventDestinations(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.feedback_topic_arn = feedback.arn
-        self.register_outputs({"feedback_topic_arn": feedback.arn})
+        self.feedback_topic_arn = feedback_arn
+        self.register_outputs({"feedback_topic_arn": feedback_arn})

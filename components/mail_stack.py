@@ -18,6 +18,7 @@ from components.dashboard import MailDashboard, MailDashboardArgs
 from components.dns.publish import publish_records
 from components.dns.record_input import RecordInput
 from components.mail_auth_records import MailAuthRecords, MailAuthRecordsArgs, zone_target
+from components.monitoring.naming import MAX_PREFIX_LENGTH, slug
 from components.postfix_relay import PostfixRelay, PostfixRelayArgs
 from components.relay_monitoring import RelayMonitoring, RelayMonitoringArgs
 from components.reputation_alarms import ReputationAlarms, ReputationAlarmsArgs
@@ -42,6 +43,7 @@ class _Monitoring:
     """What every domain's monitoring reports to, and what the dashboard collects."""
 
     topic: AlertTopic
+    name_prefix: str
     threshold_alarms: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
     alarm_arns: list[pulumi.Input[str]] = field(default_factory=list)
 
@@ -56,19 +58,31 @@ class MailStack(pulumi.ComponentResource):
         super().__init__("mailstack:index:MailStack", name, None, opts)
         config = args.config
         child = pulumi.ResourceOptions(parent=self)
-        topic = AlertTopic("alerts", AlertTopicArgs(alerts=config.alerts), opts=child)
+        # AWS names (topics, alarms, functions) carry the stack, so staging and production can
+        # share an account and region.
+        prefix = slug(f"mailstack-{pulumi.get_stack()}", MAX_PREFIX_LENGTH - 13)
+        topic = AlertTopic(
+            "alerts",
+            AlertTopicArgs(
+                alerts=config.alerts,
+                name_prefix=prefix,
+                pausing_domains=[d.name for d in config.domains if d.uses_ses],
+            ),
+            opts=child,
+        )
         account = ReputationAlarms(
             "account",
             ReputationAlarmsArgs(
                 alerts=config.alerts,
                 topic_arn=topic.topic_arn,
-                name_prefix="mailstack-account",
+                name_prefix=f"{prefix}-account",
                 subject="SES account",
             ),
             opts=child,
         )
         monitoring = _Monitoring(
             topic=topic,
+            name_prefix=prefix,
             threshold_alarms=list(account.threshold_alarms()),
             alarm_arns=list(account.alarm_arns),
         )
@@ -84,6 +98,7 @@ class MailStack(pulumi.ComponentResource):
                 campaign_tag=config.alerts.campaign_tag,
                 threshold_alarms=monitoring.threshold_alarms,
                 alarm_arns=monitoring.alarm_arns,
+                name_prefix=prefix,
             ),
             opts=child,
         )
@@ -137,6 +152,7 @@ class MailStack(pulumi.ComponentResource):
                     topic_key_arn=monitoring.topic.key_arn,
                     region=config.region,
                     tracking_domain=domain.tracking_domain,
+                    name_prefix=monitoring.name_prefix,
                 ),
                 opts=child,
             )
@@ -173,6 +189,7 @@ class MailStack(pulumi.ComponentResource):
                 relay_name=domain.relay.hostname,
                 alerts=config.alerts,
                 topic_arn=monitoring.topic.topic_arn,
+                name_prefix=monitoring.name_prefix,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

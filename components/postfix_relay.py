@@ -17,7 +17,11 @@ from components.config.relay import RelaySettings
 from components.dns.record_input import RecordInput
 from components.records.dkim import dkim_record_name, dkim_txt_from_pem
 from components.relay.bundle import RelaySecrets
-from components.relay.cloud_init import render_cloud_init, user_data_gzip_base64
+from components.relay.cloud_init import (
+    render_cloud_init,
+    user_data_gzip_base64,
+    uses_own_validating_resolver,
+)
 from components.relay.layout import SUBMISSION_PORT
 from components.relay.sasl import SASL_USERNAME
 from components.relay.ses_smtp import ses_smtp_password_v4
@@ -182,11 +186,18 @@ class PostfixRelay(pulumi.ComponentResource):
             # apt may fetch from plain-HTTP mirrors; packages are signature-checked.
             (80, "Debian package mirrors"),
         ]
-        for port, description in egress:
+        rules = [(port, "tcp", description) for port, description in egress]
+        if uses_own_validating_resolver(settings):
+            # Security groups never filter the VPC resolver, but DANE needs the relay's own
+            # validating resolver, which asks the authoritative servers on port 53 directly.
+            rules += [(53, "udp", "DNS lookups of the DNSSEC-validating resolver (DANE)"),
+                      (53, "tcp", "DNS lookups of the DNSSEC-validating resolver (DANE)")]
+        for port, protocol, description in rules:
+            suffix = "" if protocol == "tcp" else f"-{protocol}"
             aws.vpc.SecurityGroupEgressRule(
-                f"{key}-relay-egress-{port}",
+                f"{key}-relay-egress-{port}{suffix}",
                 security_group_id=self.security_group.id, description=description,
-                ip_protocol="tcp", from_port=port, to_port=port, cidr_ipv4=ANYWHERE_V4,
+                ip_protocol=protocol, from_port=port, to_port=port, cidr_ipv4=ANYWHERE_V4,
                 opts=child,
             )
 

@@ -13,8 +13,8 @@ from components.monitoring.agent_config import DEFAULT_MAIL_LOG, cloudwatch_agen
 from components.monitoring.alarm_specs import relay_alarm_specs
 from components.monitoring.log_filters import postfix_log_filters
 from components.monitoring.metrics import relay_namespace
-from components.monitoring.naming import slug
-from components.reputation_alarms import metric_alarm
+from components.monitoring.naming import host_slug
+from components.reputation_alarms import alarm_arn, metric_alarm
 
 LOG_RETENTION_DAYS = 30
 
@@ -63,7 +63,7 @@ class RelayMonitoring(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-        prefix = f"{args.name_prefix}-{slug(args.relay_name)}"
+        prefix = f"{args.name_prefix}-{host_slug(args.relay_name)}"
         alarms = [
             metric_alarm(f"{name}-{spec.key}", spec, args.topic_arn, self)
             for spec in relay_alarm_specs(args.alerts, prefix, args.relay_name)
@@ -73,5 +73,5 @@ class RelayMonitoring(pulumi.ComponentResource):
         self.namespace = relay_namespace(args.relay_name)
         self.agent_config = cloudwatch_agent_config(group_name, args.mail_log_path)
         self.agent_policy_json = log_group.arn.apply(policies.relay_agent_policy)
-        self.alarm_arns = [alarm.arn for alarm in alarms]
+        self.alarm_arns = [alarm_arn(alarm) for alarm in alarms]
         self.register_outputs({"log_group_name": log_group.name, "alarm_arns": self.alarm_arns})

@@ -9,12 +9,18 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.alert_topic import derived_arn
 from components.config.alerts import AlertSettings
 from components.monitoring.alarm_specs import (
     AlarmSpec,
     event_rate_alarm_specs,
     reputation_alarm_specs,
 )
+
+
+def alarm_arn(alarm: aws.cloudwatch.MetricAlarm) -> pulumi.Output[str]:
+    """The alarm's ARN, known in a preview (see `derived_arn`)."""
+    return derived_arn("cloudwatch", alarm.name.apply(lambda name: f"alarm:{name}"))
 
 
 def metric_alarm(
@@ -89,6 +95,7 @@ class ReputationAlarms(pulumi.ComponentResource):
     alarm_arns: list[pulumi.Output[str]]
     # Critical alarms on a configuration set: the ones that may pause sending.
     pausing_alarm_arns: list[pulumi.Output[str]]
+    _arns: dict[str, pulumi.Output[str]]
 
     def __init__(
         self, name: str, args: ReputationAlarmsArgs, opts: pulumi.ResourceOptions | None = None
@@ -108,16 +115,18 @@ class ReputationAlarms(pulumi.ComponentResource):
             spec.key: metric_alarm(f"{name}-{spec.key}", spec, args.topic_arn, self)
             for spec in specs
         }
-        self.alarm_arns = [alarm.arn for alarm in self.alarms.values()]
+        arns = {key: alarm_arn(alarm) for key, alarm in self.alarms.items()}
+        self.alarm_arns = list(arns.values())
         self.pausing_alarm_arns = [
-            self.alarms[key].arn for key, spec in self.specs.items() if spec.pauses_sending
+            arns[key] for key, spec in self.specs.items() if spec.pauses_sending
         ]
+        self._arns = arns
         self.register_outputs({"alarm_arns": self.alarm_arns})
 
     def threshold_alarms(self) -> Sequence[tuple[str, pulumi.Output[str]]]:
         """(title, ARN) of the critical reputation alarms, for the dashboard's threshold lines."""
         return [
-            (f"{spec.name}", self.alarms[key].arn)
+            (f"{spec.name}", self._arns[key])
             for key, spec in self.specs.items()
             if key.startswith("reputation-") and spec.level == "critical"
         ]

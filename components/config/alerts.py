@@ -79,55 +79,103 @@ class AlertSettings:
     relay: RelayAlertSettings = field(default_factory=RelayAlertSettings)
 
 
+def _level(sub: Section, key: str, default: float) -> float:
+    value = sub.value(key)
+    if not sub.has(key):
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        sub.problems.add(
+            sub.key_path(key),
+            value,
+            "expected a number from 0.0 to 1.0, above 0 (a rate: 0.05 means 5%)",
+        )
+        return default
+    if value == 0:
+        sub.problems.add(
+            sub.key_path(key),
+            value,
+            "expected a number above 0 and up to 1 (a rate of 0 would alarm on every period)",
+        )
+        return default
+    return float(value)
+
+
 def _thresholds(section: Section, key: str, default: Thresholds) -> Thresholds:
     sub = section.section(key, ("warning", "critical"))
-    warning = sub.number("warning", default.warning, 0.0, 1.0)
-    critical = sub.number("critical", default.critical, 0.0, 1.0)
-    if critical == 0.0 and sub.has("critical"):
-        section.problems.add(
-            sub.key_path("critical"), critical, "expected a number above 0 and up to 1"
-        )
-    if warning == 0.0 and sub.has("warning"):
-        section.problems.add(
-            sub.key_path("warning"), warning, "expected a number above 0 and up to 1"
-        )
+    warning = _level(sub, "warning", default.warning)
+    critical = _level(sub, "critical", default.critical)
     if warning > critical:
-        section.problems.add(
-            sub.key_path("warning"), warning, f"must not exceed critical ({critical})"
-        )
+        # Name the level the user wrote: a default they never saw is no place to look.
+        if sub.has("warning") and sub.has("critical"):
+            sub.problems.add(
+                sub.key_path("warning"), warning, f"must not exceed critical ({critical})"
+            )
+        elif sub.has("warning"):
+            sub.problems.add(
+                sub.key_path("warning"),
+                warning,
+                f"must not exceed critical ({critical}); critical is not set, so it is the "
+                "default: set critical as well to raise it",
+            )
+        else:
+            sub.problems.add(
+                sub.key_path("critical"),
+                critical,
+                f"must not be below warning ({warning}); warning is not set, so it is the "
+                f"default: set warning as well, at most {critical}",
+            )
     return Thresholds(warning=warning, critical=critical)
 
 
 def _emails(section: Section) -> tuple[str, ...]:
-    emails = section.string_list("emails")
-    for index, email in enumerate(emails):
+    valid: dict[str, str] = {}
+    for index, email in enumerate(section.string_list("emails")):
         if not _EMAIL.match(email):
             section.problems.add(
                 f"{section.key_path('emails')}[{index}]",
                 email,
                 "expected an email address such as ops@example.com",
             )
-    return tuple(e for e in emails if _EMAIL.match(e))
+            continue
+        # Mail systems treat addresses case-insensitively; one subscription per mailbox.
+        valid.setdefault(email.lower(), email)
+    return tuple(valid.values())
+
+
+def _shown_webhook(url: str) -> str:
+    """A rejected webhook as an error message may show it: path, query and credentials often
+    carry the token that lets anyone post, so only scheme and host remain."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return "(a URL that cannot be parsed; not shown, it may hold a token)"
+    if not parts.scheme or not host:
+        return "(not a URL; not shown, it may hold a token)"
+    hidden = "/…" if (parts.path.strip("/") or parts.query or parts.fragment) else ""
+    return f"{parts.scheme}://{host}{hidden}"
 
 
 def _webhooks(section: Section) -> tuple[str, ...]:
-    webhooks = section.string_list("webhooks")
     valid: list[str] = []
-    for index, url in enumerate(webhooks):
+    for index, url in enumerate(section.string_list("webhooks")):
         try:
             parts = urlsplit(url)
             host = parts.hostname
+            # Reading the port validates it (out of range or not a number raises).
+            parts.port  # noqa: B018
         except ValueError:
             parts, host = None, None
         if parts is None or parts.scheme != "https" or not host or parts.username or parts.password:
             section.problems.add(
                 f"{section.key_path('webhooks')}[{index}]",
-                url,
-                "expected an https:// URL with a host and no user:password "
+                _shown_webhook(url),
+                "expected an https:// URL with a host, a valid port if any, and no user:password "
                 "(alerts are never sent over plain HTTP)",
             )
             continue
-        valid.append(url)
+        if url not in valid:
+            valid.append(url)
     return tuple(valid)
 
 

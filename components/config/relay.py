@@ -23,6 +23,9 @@ PROVIDERS = ("gmail", "outlook", "yahoo")
 THROTTLING_KEYS = ("default", *PROVIDERS)
 OUTBOUND_TLS_LEVELS = ("may", "dane", "encrypt")
 SMARTHOSTS = ("none", "ses")
+MAX_MESSAGE_SIZE_MB = 150
+# The SES SMTP interface refuses messages above 40 MB.
+SES_MAX_MESSAGE_SIZE_MB = 40
 
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _SELECTOR = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -184,16 +187,37 @@ def _throttle(section: Section, key: str, default: Throttle) -> Throttle:
             " set concurrency to 1 or rateDelaySeconds to 0",
         )
         concurrency = 1
+    recipient_limit = default.recipient_limit
+    if type(sub.raw.get("recipientLimit")) is int and sub.raw.get("recipientLimit") == 1:
+        # postconf(5): with a per-destination recipient limit of 1, a "destination" is a
+        # recipient address, not a domain; every limit here would then apply per address.
+        sub.problems.add(
+            sub.key_path("recipientLimit"), 1,
+            "expected a whole number from 2 to 1000; with 1, Postfix counts concurrency and"
+            " rateDelaySeconds per recipient address instead of per domain, so the"
+            " destination would not be throttled",
+        )
+    else:
+        recipient_limit = sub.integer("recipientLimit", default.recipient_limit, 2, 1000)
     return Throttle(
         concurrency=concurrency,
         rate_delay_seconds=delay,
-        recipient_limit=sub.integer("recipientLimit", default.recipient_limit, 1, 1000),
+        recipient_limit=recipient_limit,
     )
 
 
-def _throttling(section: Section) -> Throttling:
+def _throttling(section: Section, smarthost: str) -> Throttling:
     sub = section.section("throttling", THROTTLING_KEYS)
     defaults = Throttling()
+    if smarthost == "ses":
+        for provider in PROVIDERS:
+            if sub.has(provider):
+                # Through SES every message has one destination, the SES endpoint.
+                sub.problems.add(
+                    sub.key_path(provider), sub.value(provider),
+                    "has no effect with smarthost: ses, which sends every message to SES;"
+                    " set throttling.default instead",
+                )
     return Throttling(
         default=_throttle(sub, "default", defaults.default),
         gmail=_throttle(sub, "gmail", defaults.gmail),
@@ -262,6 +286,18 @@ def _ses_region(section: Section, smarthost: str) -> str | None:
     return value
 
 
+def _message_size(section: Section, smarthost: str) -> int:
+    size = section.integer("messageSizeMb", 25, 1, MAX_MESSAGE_SIZE_MB)
+    if smarthost == "ses" and size > SES_MAX_MESSAGE_SIZE_MB:
+        section.problems.add(
+            section.key_path("messageSizeMb"), size,
+            f"expected a whole number from 1 to {SES_MAX_MESSAGE_SIZE_MB} with smarthost: ses;"
+            " SES refuses larger messages, so the relay would accept mail it can only bounce",
+        )
+        return SES_MAX_MESSAGE_SIZE_MB
+    return size
+
+
 def parse_relay(raw: Any, path: str, problems: Problems, domain: str) -> RelaySettings:
     section = Section(raw, path, problems, RELAY_KEYS)
     smarthost = section.choice("smarthost", SMARTHOSTS, default="none")
@@ -272,9 +308,9 @@ def parse_relay(raw: Any, path: str, problems: Problems, domain: str) -> RelaySe
         allowed_cidrs=_cidrs(section, open_ok),
         dkim_selector=_selector(section),
         allow_submission_from_anywhere=open_ok,
-        message_size_mb=section.integer("messageSizeMb", 25, 1, 150),
+        message_size_mb=_message_size(section, smarthost),
         outbound_tls=section.choice("outboundTls", OUTBOUND_TLS_LEVELS, default="may"),
-        throttling=_throttling(section),
+        throttling=_throttling(section, smarthost),
         retry=_retry(section),
         smarthost=smarthost,
         ses_region=_ses_region(section, smarthost),

@@ -2,8 +2,8 @@
 
 Invoked by EventBridge on "CloudWatch Alarm State Change". The configuration set is read from
 the `ses:configuration-set` dimension of the alarm's metrics; it must also be listed in
-PAUSABLE_CONFIGURATION_SETS, so a mis-wired rule cannot pause anything else. Resuming is left
-to a person.
+PAUSABLE_CONFIGURATION_SETS, so a mis-wired rule cannot pause anything else, and the alarm
+must be one of PAUSING_ALARMS (the critical ones) when that is set. Resuming is left to a person.
 """
 
 from __future__ import annotations
@@ -41,10 +41,12 @@ def configuration_set_from_alarm(detail: Mapping[str, Any]) -> str:
     return names.pop()
 
 
+def _listed(variable: str) -> set[str]:
+    return {n.strip() for n in os.environ.get(variable, "").split(",") if n.strip()}
+
+
 def _allowed() -> set[str]:
-    return {
-        n.strip() for n in os.environ.get("PAUSABLE_CONFIGURATION_SETS", "").split(",") if n.strip()
-    }
+    return _listed("PAUSABLE_CONFIGURATION_SETS")
 
 
 def _command(name: str, flag: str) -> str:
@@ -66,6 +68,11 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         return {"paused": None, "reason": f"state {state}"}
     topic_arn = os.environ["TOPIC_ARN"]
     sns = boto3.client("sns")
+    pausing = _listed("PAUSING_ALARMS")
+    if pausing and alarm not in pausing:
+        # A warning alarm (or any other) that reached this function by a mis-wired rule.
+        LOG.warning("alarm %s is not one that pauses sending; nothing to do", alarm)
+        return {"paused": None, "reason": f"alarm {alarm} does not pause sending"}
     try:
         name = configuration_set_from_alarm(detail)
         if name not in _allowed():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 SES_NAMESPACE = "AWS/SES"
 CONFIGURATION_SET_DIMENSION = "ses:configuration-set"
 
@@ -41,6 +43,18 @@ RELAY_DEFERRED = "Deferred"
 RELAY_METRICS: tuple[str, ...] = (RELAY_DELIVERED, RELAY_BOUNCED, RELAY_DEFERRED)
 
 
+# CloudWatch's limit on a namespace; a host name may have 253 characters.
+MAX_NAMESPACE_LENGTH = 255
+
+
 def relay_namespace(relay_name: str) -> str:
-    """Each relay counts in its own namespace: text log filters cannot attach a dimension."""
-    return f"{RELAY_NAMESPACE_PREFIX}/{relay_name}"
+    """Each relay counts in its own namespace: text log filters cannot attach a dimension.
+
+    A host name too long for the limit keeps its start and gains a hash of the whole name, so
+    filters, alarms and dashboard, which all ask here, still agree and stay apart per relay.
+    """
+    namespace = f"{RELAY_NAMESPACE_PREFIX}/{relay_name}"
+    if len(namespace) <= MAX_NAMESPACE_LENGTH:
+        return namespace
+    digest = hashlib.sha256(relay_name.encode()).hexdigest()[:12]
+    return f"{namespace[: MAX_NAMESPACE_LENGTH - len(digest) - 1]}-{digest}"

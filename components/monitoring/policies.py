@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,9 +51,27 @@ def alert_key_policy(key_arn: str, service_principals: tuple[str, ...]) -> str:
     )
 
 
-def alert_topic_policy(topic_arn: str, pause_role_pattern: str) -> str:
-    """Only CloudWatch alarms of this account publish alerts, plus the pause function's role."""
+def alert_topic_policy(topic_arn: str, pause_roles: Sequence[str] = ()) -> str:
+    """Only CloudWatch alarms of this account publish alerts, plus the pause functions' roles
+    (role names, `*` allowed); with no pause roles, CloudWatch alone."""
     topic = Arn.parse(topic_arn)
+    role_arns = [f"arn:{topic.partition}:iam::{topic.account}:role/{role}" for role in pause_roles]
+    announce: list[dict[str, Any]] = []
+    if role_arns:
+        announce.append(
+            {
+                "Sid": "PauseFunctionAnnounces",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{topic.partition}:iam::{topic.account}:root"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "ArnLike": {
+                        "aws:PrincipalArn": role_arns[0] if len(role_arns) == 1 else role_arns
+                    }
+                },
+            }
+        )
     return _doc(
         {
             "Sid": "CloudWatchAlarmsPublish",
@@ -68,19 +87,7 @@ def alert_topic_policy(topic_arn: str, pause_role_pattern: str) -> str:
                 },
             },
         },
-        {
-            "Sid": "PauseFunctionAnnounces",
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:{topic.partition}:iam::{topic.account}:root"},
-            "Action": "sns:Publish",
-            "Resource": topic_arn,
-            "Condition": {
-                "ArnLike": {
-                    "aws:PrincipalArn": f"arn:{topic.partition}:iam::{topic.account}:role/"
-                    f"{pause_role_pattern}"
-                }
-            },
-        },
+        *announce,
         {
             "Sid": "TlsOnly",
             "Effect": "Deny",

@@ -25,6 +25,9 @@ CLOUDWATCH_AGENT_DEB = (
 )
 CLOUDWATCH_CONFIG = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"
 SASL_PASSWORD_FILE = "/etc/mailstack/sasl-password"
+# glibc passes the resolver's AD (validated) bit to Postfix only with trust-ad.
+RESOLV_CONF = "nameserver 127.0.0.1\noptions trust-ad\n"
+DHCLIENT_HOOK = "/etc/dhcp/dhclient-enter-hooks.d/mailstack-validating-resolver"
 
 
 class _Dumper(yaml.SafeDumper):
@@ -78,6 +81,11 @@ _LOGROTATE = f"""{PRODUCTION.maillog_file} {{
 """
 
 
+def uses_own_validating_resolver(settings: RelaySettings) -> bool:
+    """DANE delivery runs unbound on the relay; SES delivery never looks up TLSA records."""
+    return settings.outbound_tls == "dane" and not settings.uses_ses
+
+
 def _runcmd(settings: RelaySettings, install: RelayInstall) -> list[Any]:
     layout = PRODUCTION
     host = settings.hostname
@@ -105,10 +113,15 @@ def _runcmd(settings: RelaySettings, install: RelayInstall) -> list[Any]:
         # smtpd and cleanup reach the OpenDKIM socket through its group.
         ["usermod", "-a", "-G", "opendkim", "postfix"],
     ]
-    if settings.outbound_tls == "dane" and not settings.uses_ses:
+    if uses_own_validating_resolver(settings):
         # DANE needs a validating resolver on the host; unbound validates from the root anchor.
+        # /etc/resolv.conf may be a symlink into systemd-resolved's stub, which does not
+        # validate by default; a plain file takes it out of resolved's hands, and the dhclient
+        # hook keeps DHCP renewals from rewriting it.
         commands.append([
-            "sh", "-c", "printf 'nameserver 127.0.0.1\\noptions trust-ad\\n' > /etc/resolv.conf",
+            "sh", "-c",
+            "rm -f /etc/resolv.conf"
+            f" && printf {shlex.quote(RESOLV_CONF)} > /etc/resolv.conf",
         ])
     commands += [
         ["systemctl", "enable", "opendkim", "postfix"],
@@ -157,8 +170,14 @@ def render_cloud_init(
          "owner": "root:root", "permissions": "0644", "defer": True},
     ]
     packages = list(PACKAGES)
-    if settings.outbound_tls == "dane" and not settings.uses_ses:
+    if uses_own_validating_resolver(settings):
         packages.append("unbound")
+        files.append({
+            "path": DHCLIENT_HOOK,
+            "content": "# keep /etc/resolv.conf on the local validating resolver (DANE)\n"
+                       "make_resolv_conf() { :; }\n",
+            "owner": "root:root", "permissions": "0644",
+        })
     document = {
         "hostname": settings.hostname.split(".", 1)[0],
         "fqdn": settings.hostname,

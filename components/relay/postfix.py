@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 
 from components.config.relay import PROVIDERS, RelaySettings, Throttle
 from components.relay.layout import RelayLayout
 from components.relay.ses_smtp import ses_smtp_endpoint
 
-# Recipient domains of the large mailbox providers, routed to their own throttled transport.
+# Recipient domains of the large mailbox providers, routed to their own throttled transport:
+# the consumer domains whose MX hosts are the provider's (Yahoo also receives for AOL,
+# Verizon and AIM). Domains that merely host their mail there (Google Workspace, Microsoft
+# 365) cannot be told apart by name and take the default transport.
 PROVIDER_DOMAINS: dict[str, tuple[str, ...]] = {
     "gmail": ("gmail.com", "googlemail.com"),
     "outlook": (
         "outlook.com", "hotmail.com", "live.com", "msn.com",
-        "hotmail.co.uk", "hotmail.fr", "live.co.uk", "outlook.fr",
+        "hotmail.co.uk", "hotmail.fr", "hotmail.de", "hotmail.it", "hotmail.es",
+        "live.co.uk", "live.fr", "live.de", "live.it", "live.nl", "live.ca", "live.com.au",
+        "outlook.fr", "outlook.de", "outlook.it", "outlook.es",
     ),
     "yahoo": (
-        "yahoo.com", "ymail.com", "rocketmail.com", "aol.com",
-        "yahoo.co.uk", "yahoo.fr", "yahoo.de",
+        "yahoo.com", "ymail.com", "rocketmail.com", "aol.com", "aim.com", "verizon.net",
+        "yahoo.co.uk", "yahoo.fr", "yahoo.de", "yahoo.it", "yahoo.es", "yahoo.ca",
+        "yahoo.com.au", "yahoo.co.in", "yahoo.com.br",
     ),
 }
 
@@ -29,6 +36,8 @@ HEADER_CHECKS = "\n".join((
     "# (authenticated submission, ESMTPSA) and hops from private networks.",
     "/^Received:.*with ESMTPSA/ IGNORE",
     r"/^Received: from .*[[(](10|127|192\.168|172\.(1[6-9]|2[0-9]|3[01]))\.[0-9.]+[])]/ IGNORE",
+    # IPv6 unique local (fc00::/7), link-local (fe80::/10) and loopback submitters.
+    r"/^Received: from .*\[IPv6:(f[cd][0-9a-f]{2}:|fe[89ab][0-9a-f]:|::1\])/ IGNORE",
     "/^X-Originating-IP:/ IGNORE",
     "",
 ))
@@ -54,6 +63,11 @@ def _throttle(prefix: str, throttle: Throttle) -> list[tuple[str, str]]:
         # destination dead and defer everything queued for it (postconf(5)).
         pairs.append((f"{prefix}_destination_concurrency_failed_cohort_limit", "10"))
     return pairs
+
+
+def accepts_ipv6(settings: RelaySettings) -> bool:
+    """True when some submitters are listed by IPv6 network."""
+    return any(ipaddress.ip_network(cidr).version == 6 for cidr in settings.allowed_cidrs)
 
 
 def provider_transports(settings: RelaySettings) -> tuple[str, ...]:
@@ -87,8 +101,9 @@ def render_main_cf(domain: str, settings: RelaySettings, region: str, layout: Re
         ("maillog_file", layout.maillog_file),
         ("maillog_file_prefixes", layout.maillog_file.rsplit("/", 1)[0]),
         ("inet_interfaces", layout.inet_interfaces),
-        # The Elastic IP is IPv4; IPv6 sending would lack PTR and SPF alignment.
-        ("inet_protocols", "ipv4"),
+        # Submitters listed by IPv6 network need an IPv6 listener; delivery stays on IPv4
+        # (see master.cf) because only the Elastic IP has PTR and SPF alignment.
+        ("inet_protocols", "all" if accepts_ipv6(settings) else "ipv4"),
         ("biff", "no"),
         ("append_dot_mydomain", "no"),
         ("readme_directory", "no"),
@@ -99,7 +114,7 @@ def render_main_cf(domain: str, settings: RelaySettings, region: str, layout: Re
         ("local_recipient_maps", ""),
         ("alias_maps", ""),
         ("alias_database", ""),
-        ("mynetworks", "127.0.0.0/8"),
+        ("mynetworks", "127.0.0.0/8 [::1]/128" if accepts_ipv6(settings) else "127.0.0.0/8"),
         ("message_size_limit", str(settings.message_size_limit)),
         ("header_checks", f"regexp:{layout.postfix('header_checks')}"),
     ])
@@ -231,10 +246,15 @@ def render_master_cf(settings: RelaySettings, layout: RelayLayout) -> str:
         _service(layout.submission_listen, "inet", "n", "-", "-", "-", "smtpd"),
         "  -o syslog_name=postfix/submission",
     ]
-    lines += [_service(*service) for service in _SERVICES]
+    ipv4_only = ["  -o inet_protocols=ipv4"] if accepts_ipv6(settings) else []
+    for service in _SERVICES:
+        lines.append(_service(*service))
+        if service[-1] == "smtp":
+            lines += ipv4_only
     for provider in provider_transports(settings):
         lines.append(_service(provider, "unix", "-", "-", "-", "-", "smtp"))
         lines.append(f"  -o syslog_name=postfix/{provider}")
+        lines += ipv4_only
     return "\n".join(lines) + "\n"
 
 

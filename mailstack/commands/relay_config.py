@@ -91,7 +91,12 @@ def _dkim_key(path: Path | None) -> tuple[str, bool]:
         public_key_pem_from_private(pem)
     except (ValueError, TypeError) as error:
         text = str(error)
-        detail = text if "bits" in text or "RSA" in text else "not a PEM private key"
+        if "encrypted" in text:
+            detail = "the key is protected by a passphrase"
+        elif "bits" in text or "RSA" in text:
+            detail = text
+        else:
+            detail = "not a PEM private key"
         raise UsageError(
             f"--dkim-key {path}: {detail}; expected an unencrypted RSA private key in PEM form,"
             " at least 2048 bits"

@@ -103,3 +103,37 @@ def test_changing_one_threshold_changes_only_the_alarms_using_it() -> None:
         assert resource_type == ALARM, f"{name} changed but is not an alarm"
         assert "bounce" in name and "warning" in name
         assert "0.015" in json.dumps(after[(resource_type, name)])
+
+
+# Resource types whose names are unique per account and region (not scoped to a parent).
+ACCOUNT_WIDE = (
+    "aws:sns/topic:Topic",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:cloudwatch/dashboard:Dashboard",
+    "aws:lambda/function:Function",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:iam/role:Role",
+    "aws:kms/alias:Alias",
+)
+
+
+def aws_names(result: PlanResult) -> set[str]:
+    names: set[str] = set()
+    for resource in result.resources:
+        if resource.type not in ACCOUNT_WIDE:
+            continue
+        for key in ("name", "dashboardName"):
+            value = resource.inputs.get(key)
+            if isinstance(value, str):
+                names.add(f"{resource.type}:{value}")
+    return names
+
+
+def test_two_stacks_in_one_account_do_not_share_aws_names() -> None:
+    config = copy.deepcopy(CONFIG)
+    config["mailstack:alerts"]["autoPause"] = True
+    staging = aws_names(run_program(config, "staging", build))
+    prod = aws_names(run_program(config, "prod", build))
+    assert any(":mailstack-prod-alerts" in name for name in prod)
+    assert any("metricAlarm" in name for name in prod)
+    assert staging.isdisjoint(prod), sorted(staging & prod)[:5]

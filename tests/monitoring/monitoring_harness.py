@@ -49,8 +49,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["keyId"] = f"{args.name}-uuid"
         return f"{args.name}-id", outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
-        return {}, None
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        answers: dict[str, dict[str, Any]] = {
+            "aws:index/getCallerIdentity:getCallerIdentity": {"accountId": ACCOUNT},
+            "aws:index/getPartition:getPartition": {"partition": "aws"},
+            "aws:index/getRegion:getRegion": {"region": REGION, "name": REGION},
+        }
+        return answers.get(args.token, {}), []
 
 
 # A program may return an output; the run waits until it has resolved.

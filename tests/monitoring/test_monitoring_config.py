@@ -76,7 +76,7 @@ def test_full_section_is_read() -> None:
     [
         (
             {"webhooks": ["http://hooks.example.com/x"]},
-            'mailstack:alerts.webhooks[0]: "http://hooks.example.com/x" is not valid; expected an '
+            'mailstack:alerts.webhooks[0]: "http://hooks.example.com/…" is not valid; expected an '
             "https:// URL",
         ),
         ({"webhooks": ["https://user:pw@hooks.example.com/"]}, "no user:password"),
@@ -136,6 +136,63 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_rejected_webhook_is_not_subscribed() -> None:
     settings, _ = _parse({"webhooks": ["http://a.example/x", "https://b.example/y"]})
     assert settings.webhooks == ("https://b.example/y",)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Only critical set, below the default warning: the message names what the user wrote.
+        (
+            {"bounceRate": {"critical": 0.01}},
+            "mailstack:alerts.bounceRate.critical: 0.01 is not valid; must not be below warning "
+            "(0.025); warning is not set, so it is the default: set warning as well, at most 0.01",
+        ),
+        (
+            {"complaintRate": {"warning": 0.002}},
+            "mailstack:alerts.complaintRate.warning: 0.002 is not valid; must not exceed critical "
+            "(0.001); critical is not set, so it is the default",
+        ),
+        (
+            {"relay": {"bounceRate": {"warning": 0.0}}},
+            "mailstack:alerts.relay.bounceRate.warning: 0.0 is not valid; "
+            "expected a number above 0",
+        ),
+        ({"webhooks": ["https://hooks.example.com:99999/x"]}, "a valid port"),
+    ],
+)
+def test_threshold_and_webhook_problems_point_at_what_was_written(raw: Any, expected: str) -> None:
+    _, problems = _parse(raw)
+    assert len(problems) == 1
+    assert expected in problems[0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.com/services/T0/B0/s3cretT0ken",
+        "https://user:s3cretT0ken@hooks.example.com/",
+        "ftp://hooks.example.com/?token=s3cretT0ken",
+        "https://hooks.example.com:99999/s3cretT0ken",
+        "s3cretT0ken",
+    ],
+)
+def test_a_rejected_webhook_is_reported_without_its_token(url: str) -> None:
+    _, problems = _parse({"webhooks": [url]})
+    (problem,) = problems
+    assert problem.startswith("mailstack:alerts.webhooks[0]: ")
+    assert "s3cretT0ken" not in problem
+
+
+def test_each_mailbox_and_webhook_is_subscribed_once() -> None:
+    settings, problems = _parse(
+        {
+            "emails": ["ops@example.com", "OPS@Example.com", "oncall@example.com"],
+            "webhooks": ["https://h.example.com/a", "https://h.example.com/a"],
+        }
+    )
+    assert problems == []
+    assert settings.emails == ("ops@example.com", "oncall@example.com")
+    assert settings.webhooks == ("https://h.example.com/a",)
 
 
 @pytest.mark.parametrize(

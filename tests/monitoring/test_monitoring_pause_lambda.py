@@ -200,3 +200,126 @@ def test_a_failed_pause_is_announced_and_raised(aws: str, monkeypatch: pytest.Mo
     (announcement,) = _announcements(sqs, queue)
     assert announcement["Subject"] == "FAILED to pause SES sending on deleted-set"
     assert "--configuration-set-name deleted-set --no-sending-enabled" in announcement["Message"]
+
+
+def _event_from_alarm(alarm: dict[str, Any], state: str) -> dict[str, Any]:
+    """The state-change event AWS sends for an alarm created with these inputs."""
+
+    def metric_stat(metric: dict[str, Any], stat: str, period: int) -> dict[str, Any]:
+        return {
+            "metric": {
+                "namespace": metric["namespace"],
+                "name": metric["metricName"],
+                "dimensions": metric.get("dimensions") or {},
+            },
+            "period": period,
+            "stat": stat,
+        }
+
+    if "metricQueries" in alarm:
+        metrics = [
+            {
+                "id": q["id"],
+                "metricStat": metric_stat(q["metric"], q["metric"]["stat"], q["metric"]["period"]),
+                "returnData": False,
+            }
+            if "metric" in q
+            else {"id": q["id"], "expression": q["expression"], "returnData": True}
+            for q in alarm["metricQueries"]
+        ]
+    else:
+        metrics = [
+            {
+                "id": "m1",
+                "metricStat": metric_stat(alarm, alarm["statistic"], alarm["period"]),
+                "returnData": True,
+            }
+        ]
+    return alarm_event(alarm["name"], state, metrics)
+
+
+def _matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    return (
+        event["source"] in pattern["source"]
+        and event["detail-type"] in pattern["detail-type"]
+        and all(arn in pattern["resources"] for arn in event["resources"])
+        and event["detail"]["state"]["value"] in pattern["detail"]["state"]["value"]
+    )
+
+
+def test_deployed_wiring_pauses_only_on_the_sets_critical_alarms(
+    aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitoring_harness import ALARM, by_type, run
+    from monitoring_stack_program import monitoring_program
+
+    from components.config.alerts import AlertSettings
+
+    resources = run(lambda: monitoring_program(AlertSettings(auto_pause=True)))
+    (news_function,) = [
+        r.inputs
+        for r in by_type(resources, "aws:lambda/function:Function")
+        if r.inputs["name"] == "mailstack-news-example-com-pause-sending"
+    ]
+    (news_rule,) = [
+        json.loads(r.inputs["eventPattern"])
+        for r in by_type(resources, "aws:cloudwatch/eventRule:EventRule")
+        if r.inputs["name"] == "mailstack-news-example-com-pause-sending"
+    ]
+    ses = boto3.client("sesv2")
+    for name in ("news-example-com", "billing-example-com"):
+        ses.create_configuration_set(ConfigurationSetName=name)
+    sqs, queue = _setup_topic(monkeypatch)
+    for variable, value in news_function["environment"]["variables"].items():
+        if variable != "TOPIC_ARN":
+            monkeypatch.setenv(variable, value)
+
+    alarms = [r.inputs for r in by_type(resources, ALARM)]
+    pausing = {
+        a["name"]
+        for a in alarms
+        if a["name"].startswith("mailstack-news-example-com-") and a["name"].endswith("-critical")
+    }
+    # Two reputation alarms and two metric-math rate alarms.
+    assert len(pausing) == 4
+    for alarm in alarms:
+        ses.put_configuration_set_sending_options(
+            ConfigurationSetName="news-example-com", SendingEnabled=True
+        )
+        fired = _event_from_alarm(alarm, "ALARM")
+        assert _matches(news_rule, fired) == (alarm["name"] in pausing), alarm["name"]
+        # Delivered even when the rule would not: the function itself must hold the line.
+        result = pause_sending.handler(fired)
+        if alarm["name"] in pausing:
+            assert result["paused"] == "news-example-com", alarm["name"]
+            assert _sending_enabled("news-example-com") is False
+        else:
+            assert result["paused"] is None, alarm["name"]
+            assert _sending_enabled("news-example-com") is True
+        assert _sending_enabled("billing-example-com") is True
+        recovered = _event_from_alarm(alarm, "OK")
+        assert not _matches(news_rule, recovered)
+        assert pause_sending.handler(recovered)["paused"] is None
+    subjects = [a["Subject"] for a in _drain(sqs, queue)]
+    assert subjects == ["SES sending paused on news-example-com"] * 4
+
+
+def _setup_topic(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
+    sns = boto3.client("sns")
+    sqs = boto3.client("sqs")
+    topic_arn = sns.create_topic(Name="mailstack-alerts")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="alerts-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    monkeypatch.setenv("TOPIC_ARN", topic_arn)
+    return sqs, queue_url
+
+
+def _drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    # Received messages stay invisible for the rest of the test, so each round is new ones.
+    found: list[dict[str, Any]] = []
+    while batch := _announcements(sqs, queue_url):
+        found += batch
+    return found

@@ -10,6 +10,7 @@ import pulumi
 from monitoring_harness import ACCOUNT, ALARM, REGION, Registered, by_type, run
 from monitoring_stack_program import SETS, monitoring_program
 
+from components.alert_topic import AlertTopic, AlertTopicArgs
 from components.auto_pause import HANDLER_FILE
 from components.config.alerts import AlertSettings
 from components.dns.record_input import RecordInput
@@ -42,15 +43,50 @@ def test_alert_topic_is_encrypted_and_only_cloudwatch_alarms_publish() -> None:
     assert allows[0]["Condition"]["ArnLike"]["aws:SourceArn"] == (
         f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:*"
     )
-    # The only other publisher is a pause function's role in this account.
-    assert allows[1]["Condition"]["ArnLike"]["aws:PrincipalArn"] == (
-        f"arn:aws:iam::{ACCOUNT}:role/*-pause-sending"
-    )
-    assert len(allows) == 2
+    # Without autoPause no function announces, so CloudWatch is the only publisher.
+    assert len(allows) == 1
     key_policy = json.loads(_one(resources, "alerts-key-policy")["policy"])
     services = key_policy["Statement"][1]
     assert services["Principal"]["Service"] == ["cloudwatch.amazonaws.com", "ses.amazonaws.com"]
     assert services["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+
+
+def _topic_publishers(alerts: AlertSettings, pausing_domains: list[str] | None) -> list[Any]:
+    resources = run(
+        lambda: AlertTopic("alerts", AlertTopicArgs(alerts=alerts, pausing_domains=pausing_domains))
+    )
+    policy = json.loads(_one(resources, "alerts-topic-policy")["policy"])
+    return [
+        s["Condition"]["ArnLike"]["aws:PrincipalArn"]
+        for s in policy["Statement"]
+        if s["Effect"] == "Allow" and "AWS" in s["Principal"]
+    ]
+
+
+def test_with_auto_pause_only_this_stacks_pause_roles_may_announce() -> None:
+    alerts = AlertSettings(auto_pause=True)
+    exact = _topic_publishers(alerts, ["news.example.com", "a-b.example.com"])
+    assert exact == [
+        [
+            f"arn:aws:iam::{ACCOUNT}:role/mailstack-a--b-example-com-pause-sending",
+            f"arn:aws:iam::{ACCOUNT}:role/mailstack-news-example-com-pause-sending",
+        ]
+    ]
+    # Domains not known to the topic: still only roles named like this stack's pause roles.
+    assert _topic_publishers(alerts, None) == [
+        f"arn:aws:iam::{ACCOUNT}:role/mailstack-*-pause-sending"
+    ]
+    assert _topic_publishers(AlertSettings(), ["news.example.com"]) == []
+
+
+def test_every_address_gets_one_subscription_under_a_distinct_name() -> None:
+    emails = ("ops+x@example.com", "ops.x@example.com", "ops@example.com")
+    resources = run(
+        lambda: AlertTopic("alerts", AlertTopicArgs(alerts=AlertSettings(emails=emails)))
+    )
+    subs = by_type(resources, "aws:sns/topicSubscription:TopicSubscription")
+    assert sorted(s.inputs["endpoint"] for s in subs) == sorted(emails)
+    assert len({s.name for s in subs}) == 3
 
 
 def test_subscriptions_come_from_config_and_webhook_urls_stay_secret() -> None:
@@ -156,11 +192,11 @@ def test_auto_pause_fires_on_the_sets_own_critical_alarms_only() -> None:
     )
     assert set(named) <= alarm_names
     target = _one(resources, "news-example-com-auto-pause-target")
-    assert target["rule"] == "mailstack-news-example-com-pause-on-alarm"
+    assert target["rule"] == "mailstack-news-example-com-pause-sending"
     assert target["arn"].endswith(":function:mailstack-news-example-com-pause-sending")
     invoke = _one(resources, "news-example-com-auto-pause-invoke")
     assert invoke["principal"] == "events.amazonaws.com"
-    assert invoke["sourceArn"].endswith(":rule/mailstack-news-example-com-pause-on-alarm")
+    assert invoke["sourceArn"].endswith(":rule/mailstack-news-example-com-pause-sending")
 
 
 def test_pause_function_may_pause_only_its_own_set() -> None:
@@ -168,6 +204,16 @@ def test_pause_function_may_pause_only_its_own_set() -> None:
     function = _one(resources, "news-example-com-auto-pause-function")
     assert function["environment"]["variables"] == {
         "PAUSABLE_CONFIGURATION_SETS": "news-example-com",
+        # Only the set's critical alarms: a warning reaching the function changes nothing.
+        "PAUSING_ALARMS": ",".join(
+            f"mailstack-news-example-com-{k}"
+            for k in (
+                "events-bounce-rate-critical",
+                "events-complaint-rate-critical",
+                "reputation-bounce-critical",
+                "reputation-complaint-critical",
+            )
+        ),
         "TOPIC_ARN": TOPIC,
     }
     assert function["handler"] == "pause_sending.handler"

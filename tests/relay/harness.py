@@ -5,10 +5,12 @@ Shared by the integration tests and `bench/relay_throughput.py`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -246,7 +248,7 @@ class RelayInstance:
     def __init__(
         self, domain: str, settings: RelaySettings, region: str, secrets: RelaySecrets,
         overlay: dict[str, str], root: Path | None = None, tls_name: str = "localhost",
-        layout_overrides: dict[str, Any] | None = None,
+        layout_overrides: dict[str, Any] | None = None, transport_nexthop: str | None = None,
     ) -> None:
         self.root = root or Path(tempfile.mkdtemp(prefix="relay-", dir=_private_base()))
         self.tls = make_pki(self.root / "pki", tls_name)
@@ -256,6 +258,8 @@ class RelayInstance:
         self.layout = make_layout(self.root, self.tls, **(layout_overrides or {}))
         self.install: RelayInstall = render_relay(domain, settings, region, secrets, self.layout)
         self.overlay = overlay
+        # Test-only: where the provider transports deliver instead of the providers' MX hosts.
+        self.transport_nexthop = transport_nexthop
         self.opendkim: subprocess.Popen[bytes] | None = None
         self.started = False
 
@@ -287,9 +291,14 @@ class RelayInstance:
         if self.overlay:
             run("postconf", "-c", self.config_directory, "-e",
                 *(f"{k}={v}" for k, v in self.overlay.items()))
+        if self.transport_nexthop:
+            _set_transport_nexthop(Path(self.layout.postfix("transport")), self.transport_nexthop)
 
     def start(self) -> None:
         self.apply()
+        # Registered before anything runs, so an interrupted test run still stops it at exit.
+        _LIVE.add(self)
+        _stop_on_sigterm()
         self.opendkim = subprocess.Popen(
             ["opendkim", "-f", "-x", self.layout.opendkim_conf],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -300,21 +309,48 @@ class RelayInstance:
             self.opendkim.kill()
             _, err = self.opendkim.communicate()
             raise RuntimeError(f"opendkim did not start: {err.decode(errors='replace')}") from None
-        run("postfix", "-c", self.config_directory, "start")
+        # Set before the command: a start that fails half-way may still leave a master behind.
         self.started = True
+        run("postfix", "-c", self.config_directory, "start")
         wait_for_port(self.submission_port)
 
+    @property
+    def master_pid_file(self) -> Path:
+        return Path(self.layout.queue_directory) / "pid" / "master.pid"
+
+    def _master_pid(self) -> int | None:
+        with contextlib.suppress(OSError, ValueError):
+            return int(self.master_pid_file.read_text().split()[0])
+        return None
+
     def stop(self) -> None:
-        if self.started:
-            run("postfix", "-c", self.config_directory, "stop", check=False)
+        if self.started or self.master_pid_file.exists():
+            self._stop_master()
             self.started = False
         if self.opendkim is not None:
             self.opendkim.terminate()
             try:
-                self.opendkim.wait(10)
+                # libmilter notices SIGTERM only on its next poll, seconds later; a signing
+                # filter of a stopped test instance has nothing left to finish.
+                self.opendkim.wait(0.3)
             except subprocess.TimeoutExpired:
                 self.opendkim.kill()
+                self.opendkim.wait(10)
             self.opendkim = None
+        _LIVE.discard(self)
+
+    def _stop_master(self) -> None:
+        """Stops this instance's master by its pid; `postfix stop` polls in whole seconds."""
+        pid = self._master_pid()
+        if pid is not None and _is_postfix_master(pid, self.config_directory):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and _alive(pid):
+                time.sleep(0.02)
+            if not _alive(pid):
+                return
+        run("postfix", "-c", self.config_directory, "stop", check=False)
 
     def cleanup(self) -> None:
         self.stop()
@@ -341,6 +377,64 @@ class RelayInstance:
             yield self
         finally:
             self.cleanup()
+
+
+_LIVE: set[RelayInstance] = set()
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for instance in list(_LIVE):
+        with contextlib.suppress(Exception):
+            instance.cleanup()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _stop_on_sigterm() -> None:
+    """A CI timeout sends SIGTERM, which by default exits without teardown or atexit hooks.
+
+    As KeyboardInterrupt it unwinds through the fixtures' finalizers instead.
+    """
+    if (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A daemonized master that exited is reaped by init; a zombie left behind counts as gone.
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return False
+
+
+def _is_postfix_master(pid: int, config_directory: str) -> bool:
+    """Guards against a recycled pid: the process must be the master of this config directory."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    # postfix(1) hands the master its configuration directory in MAIL_CONFIG.
+    return argv[0].endswith(b"/master") and f"MAIL_CONFIG={config_directory}".encode() in environ
+
+
+def _set_transport_nexthop(path: Path, nexthop: str) -> None:
+    """Points every `domain transport:` entry at `nexthop`, keeping the rendered transport."""
+    lines = []
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.startswith("#") and line.endswith(":"):
+            line = f"{line}{nexthop}"
+        lines.append(line)
+    path.write_text("\n".join(lines) + "\n")
 
 
 def _setting(line: str) -> tuple[str, str]:

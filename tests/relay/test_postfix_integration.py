@@ -7,7 +7,7 @@ import os
 import re
 import smtplib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email import message_from_bytes
 
@@ -19,6 +19,7 @@ from components.config.problems import Problems
 from components.config.relay import RelaySettings, parse_relay
 from components.relay.bundle import RelaySecrets
 from tests.relay.harness import (
+    Received,
     RelayInstance,
     SinkHandler,
     client_tls_context,
@@ -32,7 +33,8 @@ DOMAIN = "mail.example.com"
 PASSWORD = "correct-horse-battery-staple-42"
 RAW_RELAY = {
     "hostname": "relay1.mail.example.com",
-    "allowedCidrs": ["203.0.113.0/24"],
+    # An IPv6 network makes smtpd listen on IPv6 too while delivery stays on IPv4.
+    "allowedCidrs": ["203.0.113.0/24", "2001:db8:100::/48"],
     "dkimSelector": "mkt2026",
     "messageSizeMb": 12,
     "throttling": {
@@ -72,12 +74,14 @@ def relay() -> Iterator[Relay]:
     sink = SinkHandler(defer_domains=("defer.example.org",))
     controller = start_sink(sink)
     secrets = RelaySecrets(dkim_private_key_pem=rsa_key_pem(), sasl_password=PASSWORD)
-    # Test-only overlay: the sink stands in for every destination MX.
-    instance = RelayInstance(
-        DOMAIN, relay_settings(), "us-east-1", secrets,
-        overlay={"relayhost": f"[127.0.0.1]:{controller.port}"},
-    )
+    sink_host = f"[127.0.0.1]:{controller.port}"
     try:
+        # Test-only overlay: the sink stands in for every destination MX, also for the
+        # mailbox providers' own transports.
+        instance = RelayInstance(
+            DOMAIN, relay_settings(), "us-east-1", secrets,
+            overlay={"relayhost": sink_host}, transport_nexthop=sink_host,
+        )
         with instance.running():
             yield Relay(instance, sink, controller)
     finally:
@@ -224,12 +228,45 @@ def test_postfix_check_is_clean_and_postconf_shows_configured_limits(relay: Rela
 
 def test_provider_domains_route_to_their_throttled_transports(relay: Relay) -> None:
     transport = f"texthash:{relay.instance.layout.postfix('transport')}"
+    nexthop = relay.instance.transport_nexthop
+    assert nexthop is not None
     for domain, expected in (("gmail.com", "gmail:"), ("hotmail.com", "outlook:"),
                              ("yahoo.com", "yahoo:")):
         result = run("postmap", "-c", relay.instance.config_directory, "-q", domain, transport)
-        assert result.stdout.strip() == expected
+        # The rendered entry, plus the test-only nexthop that stands in for the provider's MX.
+        assert result.stdout.strip() == expected + nexthop
     services = run("postconf", "-c", relay.instance.config_directory, "-M", "gmail/unix").stdout
     assert "smtp" in services
+
+
+def _containing(text: str) -> Callable[[Received], bool]:
+    return lambda message: text.encode() in message.content
+
+
+def test_mail_to_each_mailbox_provider_leaves_through_its_own_transport(relay: Relay) -> None:
+    recipients = {"gmail": "ann@gmail.com", "outlook": "bob@hotmail.com",
+                  "yahoo": "cat@yahoo.com", "smtp": "dan@example.net"}
+    for recipient in recipients.values():
+        submit(relay, recipient, f"provider route {recipient}")
+    for recipient in recipients.values():
+        delivered = relay.sink.wait_for(_containing(f"provider route {recipient}"))
+        assert delivered.rcpt_tos == [recipient]
+    log = relay.instance.log()
+    for transport, recipient in recipients.items():
+        sent = [line for line in log.splitlines()
+                if f"to=<{recipient}>" in line and "status=sent" in line]
+        assert sent, log[-2000:]
+        tag = "postfix/smtp[" if transport == "smtp" else f"postfix/{transport}/smtp["
+        assert f" {tag}" in sent[0], sent[0]
+        assert "relay=127.0.0.1[127.0.0.1]" in sent[0]
+
+
+def test_delivery_stays_on_ipv4_while_submission_also_listens_on_ipv6(relay: Relay) -> None:
+    conf = relay.instance.postconf_n()
+    assert conf["inet_protocols"] == "all"
+    services = run("postconf", "-c", relay.instance.config_directory, "-P").stdout.splitlines()
+    for transport in ("smtp", "relay", "gmail", "outlook", "yahoo"):
+        assert f"{transport}/unix/inet_protocols = ipv4" in services
 
 
 def test_a_destination_answering_4xx_leaves_the_message_deferred(relay: Relay) -> None:

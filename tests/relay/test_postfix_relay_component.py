@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import gzip
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 import yaml
 from google.protobuf import json_format
@@ -18,7 +20,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.config.problems import Problems
 from components.config.relay import parse_relay
-from components.postfix_relay import PostfixRelay, PostfixRelayArgs
+from components.dns.record_input import RecordInput
+from components.postfix_relay import PostfixRelay, PostfixRelayArgs, RecordPublisher
 from components.records.dkim import dkim_txt_from_pem
 from components.relay.dkim import public_key_pem_from_private
 from components.relay.ses_smtp import ses_smtp_password_v4
@@ -40,6 +43,7 @@ class Registration:
     name: str
     raw: dict[str, Any]
     inputs: dict[str, Any]
+    dependencies: list[str] = field(default_factory=list)
 
 
 class Mocks(pulumi.runtime.Mocks):
@@ -79,7 +83,8 @@ class Monitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:
         if request.type != "pulumi:pulumi:Stack":
             raw = json_format.MessageToDict(request.object)
-            self.registrations.append(Registration(request.type, request.name, raw, _plain(raw)))
+            self.registrations.append(Registration(
+                request.type, request.name, raw, _plain(raw), list(request.dependencies)))
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
@@ -121,7 +126,7 @@ class Built:
         return found[0]
 
 
-def build(**relay: Any) -> Built:
+def build(publish: RecordPublisher | None = None, **relay: Any) -> Built:
     problems = Problems()
     relay_settings = parse_relay(
         {"allowedCidrs": ["203.0.113.0/24", "2001:db8::/48"], **relay}, "relay", problems, DOMAIN
@@ -136,6 +141,7 @@ def build(**relay: Any) -> Built:
     async def body() -> None:
         component = PostfixRelay("relay", PostfixRelayArgs(
             domain=DOMAIN, settings=relay_settings, region="us-east-1", zone_records_ttl=600,
+            publish_records=publish,
         ))
         resolved["component"] = component
         resolved["records"] = [
@@ -256,3 +262,27 @@ def test_ses_smarthost_gets_an_iam_user_and_a_secret_smtp_password() -> None:
     for registration in built.monitor.registrations:
         for text in _strings_outside_secrets(registration.raw):
             assert SES_SECRET not in text and expected not in text
+
+
+def test_reverse_dns_waits_for_the_published_a_record() -> None:
+    def publish(records: Sequence[RecordInput]) -> list[pulumi.Resource]:
+        return [aws.route53.Record(f"published-{r.key}", zone_id="Z1", name=r.name, type=r.type,
+                                   records=r.values, ttl=r.ttl) for r in records]
+
+    built = build(publish=publish)
+    a_record = next(r for r in built.of_type("aws:route53/record:Record")
+                    if r.inputs["type"] == "A")
+    assert a_record.inputs["records"] == [EIP]
+    ptr = built.one("aws:ec2/eipDomainName:EipDomainName")
+    assert any(urn.endswith(f"::{a_record.name}") for urn in ptr.dependencies), ptr.dependencies
+
+
+def test_dane_relays_may_query_dns_servers_for_their_own_validating_resolver() -> None:
+    built = build(outboundTls="dane")
+    egress = built.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+    assert sorted((r.inputs["ipProtocol"], r.inputs["fromPort"]) for r in egress) == [
+        ("tcp", 25), ("tcp", 53), ("tcp", 80), ("tcp", 443), ("udp", 53),
+    ]
+    assert len({r.name for r in egress}) == len(egress)
+    ingress = built.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert sorted(r.inputs["fromPort"] for r in ingress) == [587, 587]

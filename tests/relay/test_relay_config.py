@@ -163,3 +163,39 @@ def test_any_input_yields_settings_or_clear_problems(raw: Any) -> None:
     assert isinstance(settings, RelaySettings)
     for problem in problems.found:
         assert problem.path.startswith(PATH) and problem.allowed
+
+
+def test_a_recipient_limit_of_one_is_refused_because_it_defeats_throttling() -> None:
+    # postconf(5): with a per-destination recipient limit of 1 a destination is a recipient.
+    settings, problems = parse({"allowedCidrs": ["10.0.0.0/8"],
+                                "throttling": {"yahoo": {"recipientLimit": 1}}})
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{PATH}.throttling.yahoo.recipientLimit: 1 is not valid;")
+    assert "from 2 to 1000" in problems[0] and "per recipient address" in problems[0]
+    assert settings.throttling.yahoo.recipient_limit == 20
+    _, problems = parse({"allowedCidrs": ["10.0.0.0/8"],
+                         "throttling": {"default": {"recipientLimit": 2}}})
+    assert problems == []
+
+
+def test_provider_throttling_with_the_ses_smarthost_is_reported_not_ignored() -> None:
+    _, problems = parse({"allowedCidrs": ["10.0.0.0/8"], "smarthost": "ses",
+                         "throttling": {"default": {"concurrency": 10},
+                                        "gmail": {"concurrency": 3}}})
+    assert problems == [
+        f'{PATH}.throttling.gmail: {{"concurrency": 3}} is not valid; has no effect with'
+        " smarthost: ses, which sends every message to SES; set throttling.default instead"
+    ]
+
+
+def test_ses_smarthost_caps_the_message_size_at_what_ses_accepts() -> None:
+    settings, problems = parse({"allowedCidrs": ["10.0.0.0/8"], "smarthost": "ses",
+                                "messageSizeMb": 40})
+    assert problems == [] and settings.message_size_mb == 40
+    _, problems = parse({"allowedCidrs": ["10.0.0.0/8"], "smarthost": "ses",
+                         "messageSizeMb": 41})
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{PATH}.messageSizeMb: 41 is not valid; expected a whole"
+                                  " number from 1 to 40 with smarthost: ses")
+    settings, problems = parse({"allowedCidrs": ["10.0.0.0/8"], "messageSizeMb": 150})
+    assert problems == [] and settings.message_size_limit == 150 * 1024 * 1024

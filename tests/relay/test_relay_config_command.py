@@ -7,6 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components.config.model import load_stack_file
 from components.relay.bundle import RelaySecrets, render_relay
@@ -115,7 +117,13 @@ def test_bad_dkim_keys_are_usage_errors(stack_file: Path, tmp_path: Path,
     short.write_text(rsa_key_pem(1024))
     garbage = tmp_path / "garbage.pem"
     garbage.write_text("not a key")
+    locked = tmp_path / "locked.pem"
+    locked.write_bytes(rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"passphrase"),
+    ))
     for path, message in ((short, "1024 bits; at least 2048"), (garbage, "not a PEM private key"),
+                          (locked, "the key is protected by a passphrase"),
                           (tmp_path / "missing.pem", "cannot read the file")):
         code = main(["relay-config", "--config", str(stack_file), "--domain", "mail.example.com",
                      "--out", str(tmp_path / "out"), "--dkim-key", str(path)])

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import gzip
+import shutil
+import subprocess
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -198,3 +201,77 @@ def test_cloud_init_is_deterministic_and_fits_ec2_user_data() -> None:
     assert packed == user_data_gzip_base64(second)
     assert len(base64.b64decode(packed)) <= USER_DATA_LIMIT
     assert gzip.decompress(base64.b64decode(packed)).decode() == first
+
+
+def test_ipv6_submitters_get_an_ipv6_listener_while_delivery_stays_on_ipv4() -> None:
+    install = render_relay(DOMAIN, settings(allowedCidrs=["2001:db8::/32"]), "us-east-1",
+                           secrets())
+    conf = main_cf(install.file("/etc/postfix/main.cf").content)
+    assert conf["inet_protocols"] == "all"
+    assert conf["mynetworks"] == "127.0.0.0/8 [::1]/128"
+    master = install.file("/etc/postfix/master.cf").content.splitlines()
+    for transport in ("smtp", "relay", "gmail", "outlook", "yahoo"):
+        index = next(i for i, line in enumerate(master) if line.split()[0] == transport)
+        options = []
+        for line in master[index + 1:]:
+            if not line.startswith(" "):
+                break
+            options.append(line.strip())
+        assert "-o inet_protocols=ipv4" in options, transport
+    submission = next(i for i, line in enumerate(master) if line.startswith("submission"))
+    assert "inet_protocols" not in master[submission + 1]
+
+
+@pytest.mark.skipif(shutil.which("postmap") is None, reason="postmap is not installed")
+def test_header_checks_drop_private_ipv6_hops_and_keep_public_ones(tmp_path: Path) -> None:
+    table = tmp_path / "header_checks"
+    # Its own (empty) main.cf: the machine's Postfix configuration is never read or needed.
+    (tmp_path / "main.cf").write_text("")
+    table.write_text(render_relay(DOMAIN, settings(), "us-east-1", secrets())
+                     .file("/etc/postfix/header_checks").content)
+
+    def action(header: str) -> str:
+        # The same regexp engine and flags Postfix's cleanup applies.
+        result = subprocess.run(["postmap", "-c", str(tmp_path), "-q", header,
+                                 f"regexp:{table}"],
+                                capture_output=True, text=True, check=False)
+        return result.stdout.strip()
+
+    for private in ("fd12:3456::1", "FC00::7", "fe80::1", "::1"):
+        assert action(f"Received: from app (app [IPv6:{private}]) by mq.internal") == "IGNORE"
+    assert action("Received: from app (app [IPv6:2001:db8::1]) by mx.example.net") == ""
+    assert action("Received: from app (app [203.0.113.5]) by mx.example.net") == ""
+
+
+def test_dane_gets_its_own_validating_resolver_that_dhcp_does_not_replace() -> None:
+    doc = yaml.safe_load(render_cloud_init(DOMAIN, settings(outboundTls="dane"), "us-east-1",
+                                           secrets()))
+    assert "unbound" in doc["packages"]
+    commands = [" ".join(c) if isinstance(c, list) else c for c in doc["runcmd"]]
+    resolver = next(c for c in commands if "/etc/resolv.conf" in c)
+    # A symlink into systemd-resolved's directory is replaced, not written through.
+    assert resolver.startswith("sh -c rm -f /etc/resolv.conf && ")
+    assert "nameserver 127.0.0.1\noptions trust-ad\n" in resolver
+    assert commands.index(resolver) < commands.index("systemctl restart postfix")
+    hooks = [f for f in doc["write_files"] if f["path"].startswith("/etc/dhcp/")]
+    assert len(hooks) == 1 and "make_resolv_conf() { :; }" in hooks[0]["content"]
+    for plain in (settings(), settings(outboundTls="dane", smarthost="ses")):
+        doc = yaml.safe_load(render_cloud_init(DOMAIN, plain, "us-east-1",
+                                               secrets(ses=plain.uses_ses)))
+        assert "unbound" not in doc["packages"]
+        assert not any("/etc/resolv.conf" in str(c) for c in doc["runcmd"])
+
+
+def test_every_provider_domain_has_exactly_one_transport_entry() -> None:
+    from components.relay.postfix import PROVIDER_DOMAINS
+
+    lines = render_relay(DOMAIN, settings(), "us-east-1", secrets()) \
+        .file("/etc/postfix/transport").content.splitlines()
+    entries = [line.split() for line in lines if line and not line.startswith("#")]
+    assert len(entries) == len({domain for domain, _ in entries})
+    routed = dict(entries)
+    for provider, domains in PROVIDER_DOMAINS.items():
+        for domain in domains:
+            assert routed[domain] == f"{provider}:"
+    assert routed["aol.com"] == "yahoo:" and routed["hotmail.de"] == "outlook:"
+

@@ -68,16 +68,16 @@ def ses_relay() -> Iterator[SesRelay]:
         dkim_private_key_pem=rsa_key_pem(), sasl_password=PASSWORD,
         ses_smtp_username=ACCESS_KEY_ID, ses_smtp_password=smtp_password,
     )
-    instance = RelayInstance(
-        DOMAIN, settings, "us-east-1", secrets,
-        # No DNS here: "localhost" resolves from /etc/hosts.
-        overlay={"smtp_host_lookup": "native"},
-        layout_overrides={
-            "ses_host": "localhost", "ses_port": controller.port,
-            "ca_file": str(upstream_pki.ca_file),
-        },
-    )
     try:
+        instance = RelayInstance(
+            DOMAIN, settings, "us-east-1", secrets,
+            # No DNS here: "localhost" resolves from /etc/hosts.
+            overlay={"smtp_host_lookup": "native"},
+            layout_overrides={
+                "ses_host": "localhost", "ses_port": controller.port,
+                "ca_file": str(upstream_pki.ca_file),
+            },
+        )
         with instance.running():
             yield SesRelay(instance, upstream, controller.port, accepted)
     finally:
