@@ -22,7 +22,9 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.config.model import load_stack_config, read_stack_file
+from components.config.problems import ConfigError
 from components.records.dns_record import DnsRecord
+from components.records.errors import RecordError
 
 UNKNOWN = "<unknown>"
 SECRET = "<secret>"
@@ -206,7 +208,15 @@ def run_program(
         struct = await rpc.serialize_properties(exports, {})
         captured["outputs"] = _struct_to_plain(struct)
 
-    _sync_await(run_pulumi_func(body))
+    try:
+        _sync_await(run_pulumi_func(body))
+    except Exception as error:
+        # A record or config problem found while an output resolves reaches here wrapped in
+        # the runtime's own errors; the user needs that problem, not the runtime's traceback.
+        cause = _user_error(error)
+        if cause is None:
+            raise
+        raise cause from None
     outputs: dict[str, Any] = captured.get("outputs", {})
     return PlanResult(
         stack=stack,
@@ -215,6 +225,17 @@ def run_program(
         dns_records=records_from_outputs(outputs),
         outputs=outputs,
     )
+
+
+def _user_error(error: BaseException) -> RecordError | ConfigError | None:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, RecordError | ConfigError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _ensure_event_loop() -> None:

@@ -15,19 +15,26 @@ from typing import Any
 import yaml
 
 from components.config.alerts import AlertSettings, parse_alerts
-from components.config.names import domain_name_problem, is_subdomain, registrable_domain
+from components.config.names import (
+    domain_name_problem,
+    is_public_suffix,
+    is_subdomain,
+    registrable_domain,
+)
 from components.config.problems import MISSING, ConfigError, ConfigProblem, Problems, Section
 from components.config.relay import RelaySettings, parse_relay
 from components.monitoring.tracking import parse_tracking_domain
 from components.records.dkim import validate_selector
 from components.records.dmarc import OBSOLETE_TAGS, DmarcPolicy, validate_report_uri
 from components.records.errors import RecordError
-from components.records.mta_sts import MtaStsPolicy
+from components.records.mta_sts import MtaStsPolicy, validate_policy
 from components.records.ses import SES_REGIONS
 from components.records.spf import (
     MAX_DNS_LOOKUPS,
     SES_SPF_INCLUDE,
+    build_spf,
     count_dns_lookups,
+    dedupe_terms,
     validate_term,
 )
 from components.records.tls_rpt import tls_rpt_txt
@@ -76,6 +83,11 @@ DOMAIN_KEYS = (
     "configurationSet",
     "trackingDomain",
 )
+SPF_MODIFIERS = ("redirect", "exp")
+MAX_NAME_LENGTH = 253
+# The policy pack's rule for the same limit, named so both reports lead to one place.
+SPF_LOOKUP_POLICY = "spf-lookup-limit"
+_RELAY_SPF_STAND_IN = "ip4:192.0.2.1"
 _CONFIG_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -272,13 +284,16 @@ def _dns(
         problem = domain_name_problem(zone_name)
         if problem:
             problems.add(section.key_path("zoneName"), zone_name, problem)
-    # A zone id names one provider's zone, so it is never inherited across a provider change.
+    # A zone id names one provider's zone, so it is never inherited across a provider change;
+    # a zone name is inherited with it, unless the override names another zone by its id.
     inherit_zone = (
         inherited is not None and provider == inherited.provider and not section.has("zoneName")
     )
     zone_id = section.string("zoneId") or (
         inherited.zone_id if inherit_zone and inherited else None
     )
+    if inherit_zone and inherited and not section.has("zoneId"):
+        zone_name = inherited.zone_name
     default_ttl = inherited.ttl if inherited else DEFAULT_TTL
     ttl = section.integer("ttl", default_ttl, 60, 86400)
     return DnsSettings(provider=provider, zone_id=zone_id, zone_name=zone_name, ttl=ttl)
@@ -328,7 +343,86 @@ def _domains(
                 f"already the MAIL FROM domain of {mail_from_owner[domain.mail_from]}",
             )
         mail_from_owner[domain.mail_from] = domain.name
+    _check_distinct_names(domains, seen, path, problems)
+    _check_zone_cuts(domains, seen, path, problems)
     return tuple(domains)
+
+
+def _check_zone_cuts(
+    domains: list[DomainConfig], index_of: dict[str, int], path: str, problems: Problems
+) -> None:
+    """A name inside a more specific zone of this stack is invisible in its parent zone."""
+    # A zone given only by id has an unknown name; the fallback guess proves nothing.
+    definite = [d for d in domains if d.dns.zone_name is not None or d.dns.zone_id is None]
+    zones = {domain.zone for domain in definite}
+    provider_of: dict[str, DomainConfig] = {}
+    for domain in definite:
+        first = provider_of.setdefault(domain.zone, domain)
+        if first.dns.provider != domain.dns.provider:
+            problems.add(
+                f"{path}[{index_of[domain.name]}].dns.provider",
+                domain.dns.provider,
+                f"the zone {domain.zone} is already published with {first.dns.provider} for"
+                f" {first.name} ({path}[{index_of[first.name]}]); a zone answers from one"
+                " provider, so records sent to the other would never be seen: use"
+                f" {first.dns.provider} here too, or set dns.zoneName to a zone delegated to"
+                f" {domain.dns.provider}",
+            )
+    for domain in definite:
+        where = f"{path}[{index_of[domain.name]}]"
+        for key, name in (("name", domain.name), ("mailFrom", domain.mail_from)):
+            inner = [
+                zone
+                for zone in zones
+                if is_subdomain(zone, domain.zone) and (name == zone or is_subdomain(name, zone))
+            ]
+            if inner:
+                zone = max(inner, key=len)
+                fix = (
+                    f"set {where}.dns.zoneName to {zone}"
+                    if key == "name"
+                    else f"choose a MAIL FROM domain outside it, e.g. bounce.{domain.name}"
+                )
+                problems.add(
+                    f"{where}.{key}",
+                    name,
+                    f"lies inside the zone {zone} (another domain's zone in this stack), but"
+                    f" would be published in {domain.zone}, where resolvers never look for it;"
+                    f" {fix}",
+                )
+
+
+def _check_distinct_names(
+    domains: list[DomainConfig], index_of: dict[str, int], path: str, problems: Problems
+) -> None:
+    """Resources are named after the domain with dots as hyphens, and SES configuration sets
+    are account-wide: two domains must not end up with the same of either."""
+    key_owner: dict[str, str] = {}
+    set_owner: dict[str, str] = {}
+    for domain in domains:
+        where = f"{path}[{index_of[domain.name]}]"
+        key = domain.name.replace(".", "-")
+        if key in key_owner:
+            problems.add(
+                f"{where}.name",
+                domain.name,
+                f"its resources would be named {key}-..., like those of {key_owner[key]}"
+                f" ({path}[{index_of[key_owner[key]]}]); two domains that differ only in dots"
+                " and hyphens cannot share a stack",
+            )
+        key_owner.setdefault(key, domain.name)
+        if not domain.uses_ses:
+            continue
+        if domain.configuration_set in set_owner:
+            owner = set_owner[domain.configuration_set]
+            problems.add(
+                f"{where}.configurationSet",
+                domain.configuration_set,
+                f"already the configuration set of {owner} ({path}[{index_of[owner]}]);"
+                " configuration set names are unique per account and region, so set a"
+                " different configurationSet",
+            )
+        set_owner.setdefault(domain.configuration_set, domain.name)
 
 
 def _domain(
@@ -337,10 +431,20 @@ def _domain(
     before = len(problems)
     section = Section(raw, path, problems, DOMAIN_KEYS)
     name = (section.string("name", required=True) or "").rstrip(".").lower()
+    name_ok = False
     if name:
         problem = domain_name_problem(name)
         if problem:
             problems.add(section.key_path("name"), section.value("name"), problem)
+        elif is_public_suffix(name):
+            problems.add(
+                section.key_path("name"),
+                section.value("name"),
+                f"{name} is a public suffix (like co.uk or github.io) that nobody sends mail"
+                f" from; expected a domain registered under it, e.g. example.{name}",
+            )
+        else:
+            name_ok = True
     sender = section.choice("sender", SENDERS, default="ses")
     relay = None
     if sender == "postfix":
@@ -364,9 +468,20 @@ def _domain(
     elif (
         name and dns.zone_name and not (name == dns.zone_name or is_subdomain(name, dns.zone_name))
     ):
-        problems.add(
-            section.key_path("dns.zoneName"), dns.zone_name, f"must be {name} or one of its parents"
-        )
+        own = isinstance(section.raw.get("dns"), Mapping) and "zoneName" in section.raw["dns"]
+        if own:
+            problems.add(
+                section.key_path("dns.zoneName"),
+                dns.zone_name,
+                f"must be {name} or one of its parents",
+            )
+        else:
+            problems.add(
+                f"{NAMESPACE}:dns.zoneName",
+                dns.zone_name,
+                f"the default zone does not contain {name} ({section.path}); set that domain's"
+                f" own dns.zoneName to {name} or one of its parents",
+            )
     zone = (dns.zone_name if dns else None) or registrable_domain(name) or name
     if relay is not None and name and not is_subdomain(relay.hostname, zone):
         problems.add(
@@ -375,13 +490,22 @@ def _domain(
             f"must lie inside the zone {zone}, where its A record is published",
         )
     dmarc = _dmarc(section.raw.get("dmarc"), section.key_path("dmarc"), problems)
-    spf = _spf(section.raw.get("spf"), section.key_path("spf"), problems, via_ses)
+    spf = _spf(
+        section.raw.get("spf"), section.key_path("spf"), problems, via_ses, relay is not None
+    )
     configuration_set = section.string("configurationSet") or name.replace(".", "-")
-    if name and not _CONFIG_SET_NAME.match(configuration_set):
+    # A name derived from an invalid domain name was already reported with the name itself.
+    derived_only = not section.has("configurationSet")
+    if (name_ok or not derived_only) and not _CONFIG_SET_NAME.match(configuration_set):
         problems.add(
             section.key_path("configurationSet"),
             configuration_set,
-            "expected 1-64 letters, digits, hyphens or underscores",
+            "expected 1-64 letters, digits, hyphens or underscores"
+            + (
+                f" (derived from the domain name; set {section.key_path('configurationSet')})"
+                if derived_only
+                else ""
+            ),
         )
     tracking_domain = parse_tracking_domain(
         section.raw.get("trackingDomain"), section.key_path("trackingDomain"), problems, name
@@ -393,16 +517,21 @@ def _domain(
             "open and click tracking needs SES: only with sender: ses or relay.smarthost: ses",
         )
     key_bits_allowed = SES_DKIM_KEY_BITS if via_ses else RELAY_DKIM_KEY_BITS
-    dkim_key_bits = section.integer("dkimKeyBits", 2048, 0, 1 << 16)
-    if dkim_key_bits not in key_bits_allowed:
+    dkim_key_bits = section.raw.get("dkimKeyBits")
+    if dkim_key_bits is None:
+        dkim_key_bits = 2048
+    elif type(dkim_key_bits) is not int or dkim_key_bits not in key_bits_allowed:
         problems.add(
             section.key_path("dkimKeyBits"),
             dkim_key_bits,
             f"expected one of {', '.join(map(str, key_bits_allowed))}"
             f"{' (what SES signs with)' if via_ses else ''}",
         )
+        dkim_key_bits = 2048
     mta_sts = _mta_sts(section.raw.get("mtaSts"), section.key_path("mtaSts"), problems)
     tls_rpt = _tls_rpt(section.raw.get("tlsRpt"), section.key_path("tlsRpt"), problems)
+    if len(problems) == before:
+        _check_record_names(section, name, via_ses and dkim == "easy", selectors, mta_sts, tls_rpt)
     if len(problems) > before or dns is None:
         return None
     return DomainConfig(
@@ -421,6 +550,36 @@ def _domain(
         tracking_domain=tracking_domain,
         dkim_key_bits=dkim_key_bits,
     )
+
+
+def _check_record_names(
+    section: Section,
+    name: str,
+    easy_dkim: bool,
+    selectors: tuple[str, ...],
+    mta_sts: MtaStsPolicy | None,
+    tls_rpt: tuple[str, ...],
+) -> None:
+    """Every name the domain publishes under must fit DNS's 253 characters."""
+    owners = [f"_dmarc.{name}"]
+    if easy_dkim:
+        # SES Easy DKIM tokens are 32 characters.
+        owners.append(f"{'x' * 32}._domainkey.{name}")
+    owners += [f"{selector}._domainkey.{name}" for selector in selectors]
+    if mta_sts is not None:
+        owners.append(f"_mta-sts.{name}")
+    if tls_rpt:
+        owners.append(f"_smtp._tls.{name}")
+    longest = max(owners, key=len)
+    if len(longest) > MAX_NAME_LENGTH:
+        allowed = len(name) - (len(longest) - MAX_NAME_LENGTH)
+        section.problems.add(
+            section.key_path("name"),
+            name,
+            f"too long for the records it needs: {longest.split('.' + name)[0]}.<name> would be"
+            f" {len(longest)} characters, DNS allows {MAX_NAME_LENGTH}; use a domain of at most"
+            f" {allowed} characters{' or a shorter DKIM selector' if selectors else ''}",
+        )
 
 
 def _mail_from(section: Section, name: str, via_ses: bool) -> str:
@@ -487,7 +646,8 @@ def _selectors(
         except RecordError as error:
             where = f"{key}[{index}]" if key == "dkimSelectors" else key
             section.problems.add(section.key_path(where), selector, str(error))
-    if len(set(selectors)) != len(selectors):
+    # DNS names are case-insensitive: S1 and s1 would publish two keys at one name.
+    if len({selector.lower() for selector in selectors}) != len(selectors):
         section.problems.add(section.key_path(key), list(selectors), "selectors must be unique")
     return tuple(selectors)
 
@@ -552,7 +712,9 @@ def _failure_options(section: Section) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(i) for i in items))
 
 
-def _spf(raw: Any, path: str, problems: Problems, via_ses: bool) -> SpfSettings:
+def _spf(
+    raw: Any, path: str, problems: Problems, via_ses: bool, relay: bool = False
+) -> SpfSettings:
     section = Section(raw, path, problems, SPF_KEYS)
     terms: list[str] = []
     for key, prefix in (
@@ -568,25 +730,53 @@ def _spf(raw: Any, path: str, problems: Problems, via_ses: bool) -> SpfSettings:
             except RecordError as error:
                 problems.add(section.key_path(f"{key}[{index}]"), value, str(error))
                 continue
-            if term.lstrip("+-~?").split(":")[0] == "all":
+            if term.lstrip("+-~?").split(":")[0].lower() == "all":
                 problems.add(
                     section.key_path(f"{key}[{index}]"), value, "set `all` with the spf.all key"
                 )
                 continue
             terms.append(term)
+    # Modifiers go last, where RFC 7208 6 recommends them, after the sender's own terms.
+    terms.sort(key=lambda term: _spf_term_name(term) in SPF_MODIFIERS)
+    redirects = [term for term in terms if _spf_term_name(term) == "redirect"]
     all_qualifier = section.choice("all", ("-all", "~all"), default="~all")
-    # The sender's own term (SES include or the relay's ip4) costs at most one lookup.
-    sender_lookups = 1 if via_ses else 0
-    lookups = count_dns_lookups(terms) + sender_lookups
+    if redirects:
+        if section.has("all"):
+            problems.add(
+                section.key_path("all"),
+                section.value("all"),
+                f"not allowed together with {redirects[0]}: receivers ignore redirect= when the"
+                " record ends in all; remove spf.all to let the redirect target decide, or use"
+                " include: instead of redirect=",
+            )
+        all_qualifier = ""
+    # The whole record is checked now, with the sender's own terms (the relay's address is
+    # only known once deployed, so a documentation address stands in for it), so that a
+    # record `pulumi up` could not build is a config error rather than a failed deployment.
+    sender_terms = [_RELAY_SPF_STAND_IN] if relay else []
+    if via_ses:
+        sender_terms.append(SES_SPF_INCLUDE)
+    unique = dedupe_terms([*sender_terms, *terms])
+    lookups = count_dns_lookups(unique)
     if lookups > MAX_DNS_LOOKUPS:
         problems.add(
             path,
             terms,
             f"the SPF record would need {lookups} DNS lookups"
-            f"{' (including ' + SES_SPF_INCLUDE + ')' if sender_lookups else ''};"
-            f" RFC 7208 allows at most {MAX_DNS_LOOKUPS}: replace includes with ip4/ip6 ranges",
+            f"{' (including ' + SES_SPF_INCLUDE + ')' if via_ses else ''};"
+            f" RFC 7208 allows at most {MAX_DNS_LOOKUPS} (policy {SPF_LOOKUP_POLICY}): replace"
+            " includes with ip4/ip6 ranges",
         )
-    return SpfSettings(extra_terms=tuple(dict.fromkeys(terms)), all_qualifier=all_qualifier)
+    elif not any(p.path == path or p.path.startswith(path + ".") for p in problems.found):
+        try:
+            build_spf(unique, all_qualifier)
+        except RecordError as error:
+            problems.add(path, terms, str(error))
+    return SpfSettings(extra_terms=tuple(dedupe_terms(terms)), all_qualifier=all_qualifier)
+
+
+def _spf_term_name(term: str) -> str:
+    return re.split(r"[:=/]", term.lstrip("+-~?"), maxsplit=1)[0].lower()
 
 
 def _mta_sts(raw: Any, path: str, problems: Problems) -> MtaStsPolicy | None:
@@ -594,26 +784,47 @@ def _mta_sts(raw: Any, path: str, problems: Problems) -> MtaStsPolicy | None:
         return None
     section = Section(raw, path, problems, MTA_STS_KEYS)
     mode = section.choice("mode", ("enforce", "testing", "none"), default="testing")
-    mx = section.string_list("mx")
-    if not mx:
+    before = len(problems)
+    mx: list[str] = []
+    for index, pattern in enumerate(section.string_list("mx")):
+        pattern = pattern.rstrip(".").lower()
+        try:
+            validate_policy(MtaStsPolicy(mode="none", mx=(pattern,), max_age=0))
+        except RecordError as error:
+            problems.add(section.key_path(f"mx[{index}]"), pattern, str(error))
+            continue
+        mx.append(pattern)
+    # RFC 8461 3.2: a policy in mode none (withdrawing MTA-STS) needs no MX patterns.
+    if not mx and mode != "none" and len(problems) == before and not section.malformed:
         problems.add(
             section.key_path("mx"),
             section.value("mx"),
             "required; the MX host patterns receiving mail",
         )
     max_age = section.integer("maxAge", 604800, 86400, 31557600)
-    return MtaStsPolicy(mode=mode, mx=mx, max_age=max_age)
+    return MtaStsPolicy(mode=mode, mx=tuple(dict.fromkeys(mx)), max_age=max_age)
 
 
 def _tls_rpt(raw: Any, path: str, problems: Problems) -> tuple[str, ...]:
     if raw is None:
         return ()
     section = Section(raw, path, problems, TLS_RPT_KEYS)
+    before = len(problems)
     rua = section.string_list("rua")
     if not rua:
-        problems.add(
-            section.key_path("rua"), section.value("rua"), "required; mailto: or https: report URIs"
-        )
+        if len(problems) == before and not section.malformed:
+            problems.add(
+                section.key_path("rua"),
+                section.value("rua"),
+                "required; mailto: or https: report URIs",
+            )
+        return ()
+    for index, uri in enumerate(rua):
+        try:
+            tls_rpt_txt([uri])
+        except RecordError as error:
+            problems.add(section.key_path(f"rua[{index}]"), uri, str(error))
+    if len(problems) > before:
         return ()
     try:
         tls_rpt_txt(rua)

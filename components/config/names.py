@@ -15,6 +15,8 @@ def domain_name_problem(name: str, allow_underscore: bool = False) -> str | None
     """Why `name` is not a usable host/domain name, or None when it is."""
     if not name or len(name) > 253:
         return "expected a domain name of 1 to 253 characters"
+    if not name.isascii():
+        return _idn_problem(name)
     if name != name.lower():
         return "expected a lower-case domain name"
     labels = name.split(".")
@@ -32,6 +34,19 @@ def domain_name_problem(name: str, allow_underscore: bool = False) -> str | None
     return None
 
 
+def _idn_problem(name: str) -> str:
+    # DNS and SES take internationalized names only in their ASCII (punycode) form; converting
+    # silently would publish under a name the user never wrote, so suggest it instead.
+    try:
+        ascii_form = name.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return "expected an ASCII domain name; write internationalized names in their xn-- form"
+    return (
+        "expected an ASCII domain name; write internationalized names in their xn-- form,"
+        f" here {ascii_form}"
+    )
+
+
 def is_subdomain(child: str, parent: str) -> bool:
     """True when `child` lies strictly below `parent`."""
     return child.endswith("." + parent)
@@ -40,6 +55,11 @@ def is_subdomain(child: str, parent: str) -> bool:
 @lru_cache(maxsize=1)
 def _suffix_list() -> PublicSuffixList:
     return PublicSuffixList()
+
+
+def is_public_suffix(name: str) -> bool:
+    """True when `name` is itself a public suffix (co.uk, github.io), where no one sends mail."""
+    return bool(_suffix_list().is_public(name))
 
 
 def registrable_domain(name: str) -> str | None:

@@ -39,7 +39,7 @@ def _show(value: Any) -> str:
     if value is _MISSING:
         return "(missing)"
     try:
-        text = json.dumps(value, sort_keys=True)
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."
@@ -79,10 +79,14 @@ class Section:
     ) -> None:
         self.path = path
         self.problems = problems
+        # A section that is not a mapping was reported once; its keys then count as unset
+        # without a "required" problem each, which would only repeat that report.
+        self.malformed = False
         if raw is None or raw is MISSING:
             raw = {}
         if not isinstance(raw, Mapping):
             problems.add(path, raw, "expected a mapping of keys to values")
+            self.malformed = True
             raw = {}
         self.raw: Mapping[str, Any] = raw
         for key in raw:
@@ -96,6 +100,11 @@ class Section:
     def key_path(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
 
+    def required(self, key: str, allowed: str) -> None:
+        """Report `key` as missing, unless the section itself was already reported."""
+        if not self.malformed:
+            self.problems.add(self.key_path(key), MISSING, allowed)
+
     def has(self, key: str) -> bool:
         return key in self.raw and self.raw[key] is not None
 
@@ -106,9 +115,7 @@ class Section:
         value = self.raw.get(key)
         if value is None:
             if default is None:
-                self.problems.add(
-                    self.key_path(key), MISSING, f"required; one of {', '.join(allowed)}"
-                )
+                self.required(key, f"required; one of {', '.join(allowed)}")
                 return allowed[0]
             return default
         if not isinstance(value, str) or value not in allowed:
@@ -120,7 +127,7 @@ class Section:
         value = self.raw.get(key)
         if value is None:
             if required:
-                self.problems.add(self.key_path(key), MISSING, "required; expected a string")
+                self.required(key, "required; expected a string")
             return default
         if not isinstance(value, str) or not value.strip():
             self.problems.add(self.key_path(key), value, "expected a non-empty string")

@@ -57,7 +57,8 @@ REPUTATION_ALARMS = PolicyInfo(
 )
 RELAY_SMTP_NOT_OPEN = PolicyInfo(
     "relay-smtp-not-open", MANDATORY,
-    "Relay security groups open no SMTP port (25, 465, 587) to 0.0.0.0/0 or ::/0.",
+    "Relay security groups open no SMTP port (25, 465, 587) to 0.0.0.0/0 or ::/0 (nor to any"
+    " network wider than a /8, which is the Internet in effect).",
     "An SMTP port open to the Internet invites password guessing and relay abuse that lands the"
     " relay's IP on block lists within hours.",
 )

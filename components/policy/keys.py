@@ -31,16 +31,20 @@ def dkim_key_length_violations(resource_type: str, inputs: Mapping[str, Any]) ->
         bits = inputs.get("rsaBits", TLS_DEFAULT_RSA_BITS)
         if isinstance(bits, int | float) and bits < MIN_RSA_BITS:
             return [
-                f"the DKIM key is RSA {int(bits)} bits; use rsa_bits={MIN_RSA_BITS} (or more) and"
-                " publish the new key under a new selector (mailstack:domains[].dkimSelectors)"
+                f"the DKIM key is RSA {int(bits)} bits; set mailstack:domains[].dkimKeyBits to"
+                f" {MIN_RSA_BITS} or more (or remove it: {MIN_RSA_BITS} is the default), i.e."
+                f" rsa_bits={MIN_RSA_BITS}, and publish the new key under a new selector"
+                " (dkimSelectors for SES, relay.dkimSelector for a relay) so mail signed with"
+                " the old key keeps verifying"
             ]
         return []
     if resource_type == t.EMAIL_IDENTITY:
         length = get_path(inputs, "dkimSigningAttributes.nextSigningKeyLength")
         if length == "RSA_1024_BIT":
             return [
-                "SES Easy DKIM is set to rotate to 1024-bit keys; set"
-                " dkimSigningAttributes.nextSigningKeyLength to RSA_2048_BIT"
+                "SES Easy DKIM is set to sign with 1024-bit keys; set"
+                " mailstack:domains[].dkimKeyBits to 2048 (or remove it: 2048 is the default),"
+                " i.e. dkimSigningAttributes.nextSigningKeyLength RSA_2048_BIT"
             ]
     return []
 

@@ -14,11 +14,18 @@ _ALL_PROTOCOLS = ("-1", "all")
 _TCP = ("tcp", "6")
 
 
+# No network that legitimately submits mail is wider than a /8; wider ones (0.0.0.0/1 and
+# 128.0.0.0/1 together, 2000::/3) open the port to the Internet just as 0.0.0.0/0 does.
+WIDEST_PREFIX = 8
+
+
 def _is_whole_internet(cidr: Any) -> bool:
     try:
-        return ipaddress.ip_network(str(cidr), strict=False).prefixlen == 0
+        network = ipaddress.ip_network(str(cidr), strict=False)
     except ValueError:
         return False
+    # fc00::/7, every IPv6 unique local address, is wide but not the Internet.
+    return network.prefixlen == 0 or (network.prefixlen < WIDEST_PREFIX and not network.is_private)
 
 
 def _open_cidrs(*values: Any) -> list[str]:
@@ -41,10 +48,12 @@ def _exposed_ports(protocol: Any, from_port: Any, to_port: Any) -> list[int]:
 def _message(where: str, ports: Sequence[int], cidrs: Sequence[str]) -> str:
     listed = ", ".join(str(p) for p in ports)
     return (
-        f"{where} opens SMTP port{'s' if len(ports) > 1 else ''} {listed} to {', '.join(cidrs)};"
+        f"{where} opens SMTP port{'s' if len(ports) > 1 else ''} {listed} to {', '.join(cidrs)}"
+        f"{'' if all(c in ('0.0.0.0/0', '::/0') for c in cidrs) else ' (the Internet, in effect)'};"
         " list the networks of the systems that submit mail in"
         " mailstack:domains[].relay.allowedCidrs (e.g. 203.0.113.0/24) instead of the whole"
-        " Internet. To accept an open submission port on purpose, set this policy to advisory"
+        " Internet and remove relay.allowSubmissionFromAnywhere. To accept an open submission"
+        " port on purpose, set this policy to advisory"
         " in the policy pack config (--policy-pack-config)"
     )
 

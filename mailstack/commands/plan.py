@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         type=Path,
         help="also write the record set as an RFC 1035 zone file (a directory of <zone>.zone files "
-        "when the records span several zones)",
+        "when the records span several zones or FILE is an existing directory)",
     )
     parser.add_argument(
         "--policy",
@@ -54,11 +54,17 @@ def write_zone_files(plan: PlanResult, target: Path) -> list[Path]:
         if zone is None:
             raise RecordError(f"record {record.name} {record.type} has no zone")
         grouped.setdefault(zone, []).append(record)
-    if len(grouped) == 1:
+    if len(grouped) == 1 and not target.is_dir():
         ((zone, records),) = grouped.items()
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render_zone_file(records, zone), encoding="utf-8")
         return [target]
+    if target.exists() and not target.is_dir():
+        raise RecordError(
+            f"the records span {len(grouped)} zones ({', '.join(sorted(grouped))}), written as"
+            f" one <zone>.zone file each into a directory, but {target} is a file;"
+            " name a directory (new or existing)"
+        )
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for zone, records in sorted(grouped.items()):
@@ -81,13 +87,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"invalid record: {error}", file=sys.stderr)
         return 1
     print(plan.render_json() if args.json else render_text(plan), end="")
+    code = 0
     if args.policy:
         violations = evaluate_plan(plan, environment)
         # Violations go to stderr so `--json` output stays one parseable object.
         print(render_violations(violations) or "policy: no violations\n", file=sys.stderr, end="")
         if has_mandatory(violations):
-            return 1
+            code = 1
     if args.zone_file is not None:
+        # Written even when a policy fails: like the plan itself, the file shows what would be
+        # published, and the exit code already stops the pipeline.
         try:
             written = write_zone_files(plan, args.zone_file)
         except (RecordError, OSError) as error:
@@ -95,4 +104,4 @@ def run(args: argparse.Namespace) -> int:
             return 1
         for file in written:
             print(f"wrote zone file {file}", file=sys.stderr)
-    return 0
+    return code

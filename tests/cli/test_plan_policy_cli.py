@@ -77,3 +77,61 @@ def test_without_policy_flag_the_plan_is_not_judged(tmp_path: Path) -> None:
 def test_example_stacks_pass_the_policy_pack(stack: str) -> None:
     result = mailstack("plan", "--stack", stack, "--policy")
     assert result.returncode == 0, result.stderr
+
+
+def _relay(**settings: Any) -> dict[str, Any]:
+    return {"hostname": "relay1.mail.example.com", "allowedCidrs": ["10.0.0.0/8"], **settings}
+
+
+@pytest.mark.parametrize(
+    ("config", "policy", "fix"),
+    [
+        (
+            with_domain_change(0, dmarc={"policy": "reject", "testing": True}),
+            "dmarc-enforced-in-production",
+            "remove dmarc.testing",
+        ),
+        (
+            with_domain_change(
+                1, relay=_relay(allowedCidrs=["::/0"], allowSubmissionFromAnywhere=True)
+            ),
+            "relay-smtp-not-open",
+            "remove relay.allowSubmissionFromAnywhere",
+        ),
+        (with_domain_change(0, dkimKeyBits=1024), "dkim-key-length", "dkimKeyBits to 2048"),
+        (
+            with_domain_change(0, dkim="byo", dkimKeyBits=1024),
+            "dkim-key-length",
+            "dkimKeyBits to 2048",
+        ),
+        (with_domain_change(1, dkimKeyBits=1024), "dkim-key-length", "relay.dkimSelector"),
+    ],
+)
+def test_each_violation_names_the_policy_and_the_config_change_that_fixes_it(
+    config: dict[str, Any],
+    policy: str,
+    fix: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from mailstack.cli import main
+
+    code = main(["plan", "--config", str(write_stack(tmp_path, config)), "--policy", "--json"])
+    stderr = capsys.readouterr().err
+    assert code == 1, stderr
+    assert f"MANDATORY {policy}:" in stderr
+    assert fix in stderr
+
+
+def test_more_than_ten_spf_lookups_stop_the_plan_naming_the_policy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mailstack.cli import main
+
+    includes = [f"_spf{i}.example.net" for i in range(10)]
+    config = with_domain_change(0, spf={"include": includes})
+    code = main(["plan", "--config", str(write_stack(tmp_path, config)), "--policy"])
+    stderr = capsys.readouterr().err
+    assert code == 1
+    assert "mailstack:domains[0].spf" in stderr and "11 DNS lookups" in stderr
+    assert "spf-lookup-limit" in stderr and "Traceback" not in stderr

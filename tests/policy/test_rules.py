@@ -430,3 +430,26 @@ def test_gzipped_base64_user_data_is_read_for_credentials() -> None:
     assert (
         plaintext_secret_violations("aws:ec2/instance:Instance", {"userDataBase64": SECRET}) == []
     )
+
+
+def test_a_proxied_cname_known_only_after_deploy_is_refused() -> None:
+    # Easy DKIM CNAMEs in a preview: name and target both come from SES tokens.
+    inputs = {"type": "CNAME", "name": UNKNOWN, "content": UNKNOWN, "proxied": True}
+    (message,) = cloudflare_proxied_violations(CF, inputs)
+    assert "proxied: false" in message
+    assert cloudflare_proxied_violations(CF, {**inputs, "proxied": False}) == []
+
+
+@pytest.mark.parametrize("cidr", ["0.0.0.0/1", "128.0.0.0/1", "2000::/3", "::/1"])
+def test_networks_wider_than_a_slash_8_count_as_the_internet(cidr: str) -> None:
+    key = "cidrIpv6" if ":" in cidr else "cidrIpv4"
+    rule = {"ipProtocol": "tcp", "fromPort": 587, "toPort": 587, key: cidr}
+    (message,) = smtp_exposure_violations(INGRESS, rule)
+    assert cidr in message and "the Internet, in effect" in message
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/8", "2001:db8::/32", "203.0.113.0/24", "fc00::/7"])
+def test_ordinary_networks_are_not_the_internet(cidr: str) -> None:
+    key = "cidrIpv6" if ":" in cidr else "cidrIpv4"
+    rule = {"ipProtocol": "tcp", "fromPort": 587, "toPort": 587, key: cidr}
+    assert smtp_exposure_violations(INGRESS, rule) == []
