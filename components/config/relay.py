@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.config.names import domain_name_problem
+from components.config.networks import is_internet_wide
 from components.config.problems import Problems, Section
 
 RELAY_KEYS = (
@@ -32,7 +33,6 @@ _SELECTOR = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _DURATION = re.compile(r"^([1-9][0-9]{0,6})([smhdw])$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_OPEN_NETWORKS = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ def _cidrs(section: Section, open_ok: bool) -> tuple[str, ...]:
                 " or 2001:db8::/32",
             )
             continue
-        if network in _OPEN_NETWORKS and not open_ok:
+        if is_internet_wide(network) and not open_ok:
             section.problems.add(
                 item_path, value,
                 "opens submission to the whole Internet; list your senders' networks, or set"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from components.config.networks import is_internet_wide
 from components.policy import types as t
 from components.policy.wire import UNKNOWN, ResourceView, as_list
 
@@ -14,23 +14,9 @@ _ALL_PROTOCOLS = ("-1", "all")
 _TCP = ("tcp", "6")
 
 
-# No network that legitimately submits mail is wider than a /8; wider ones (0.0.0.0/1 and
-# 128.0.0.0/1 together, 2000::/3) open the port to the Internet just as 0.0.0.0/0 does.
-WIDEST_PREFIX = 8
-
-
-def _is_whole_internet(cidr: Any) -> bool:
-    try:
-        network = ipaddress.ip_network(str(cidr), strict=False)
-    except ValueError:
-        return False
-    # fc00::/7, every IPv6 unique local address, is wide but not the Internet.
-    return network.prefixlen == 0 or (network.prefixlen < WIDEST_PREFIX and not network.is_private)
-
-
 def _open_cidrs(*values: Any) -> list[str]:
     """The whole-Internet networks among CIDR inputs (strings or lists of strings)."""
-    return [str(c) for value in values for c in as_list(value) if _is_whole_internet(c)]
+    return [str(c) for value in values for c in as_list(value) if is_internet_wide(c)]
 
 
 def _exposed_ports(protocol: Any, from_port: Any, to_port: Any) -> list[int]:

@@ -72,11 +72,17 @@ def test_invalid_cidrs_are_reported_with_index(value: str) -> None:
     )
 
 
-@pytest.mark.parametrize("value", ["0.0.0.0/0", "::/0"])
+@pytest.mark.parametrize("value", ["0.0.0.0/0", "::/0", "0.0.0.0/1", "128.0.0.0/1", "2000::/3"])
 def test_whole_internet_needs_an_explicit_opt_in(value: str) -> None:
     _, problems = parse({"allowedCidrs": [value]})
     assert len(problems) == 1 and "allowSubmissionFromAnywhere: true" in problems[0]
     settings, problems = parse({"allowedCidrs": [value], "allowSubmissionFromAnywhere": True})
+    assert problems == [] and settings.allowed_cidrs == (value,)
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/8", "fc00::/7", "203.0.113.0/24"])
+def test_private_or_narrow_networks_need_no_opt_in(value: str) -> None:
+    settings, problems = parse({"allowedCidrs": [value]})
     assert problems == [] and settings.allowed_cidrs == (value,)
 
 
