@@ -127,7 +127,7 @@ class MailStack(pulumi.ComponentResource):
         if domain.sender == "postfix":
             relay = self._relay(domain, config, published, monitoring)
             parts.relay_hostname = relay.hostname
-            summary["dkimSelectors"] = [relay.dkim_selector]
+            summary["dkimSelectors"] = list(domain.dkim_selectors)
             summary["relayIps"] = [relay.public_ip]
             summary["relayHostname"] = relay.hostname
             summary["submissionPort"] = relay.submission_port

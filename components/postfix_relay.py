@@ -112,9 +112,18 @@ class PostfixRelay(pulumi.ComponentResource):
         self.dkim_selector = settings.dkim_selector
         self.sasl_username = SASL_USERNAME
 
-        self.dkim_key = tls.PrivateKey(
-            f"{key}-relay-dkim", algorithm="RSA", rsa_bits=args.dkim_key_bits, opts=child
-        )
+        # One key per selector, named by it, so reordering selectors in a rotation never
+        # replaces a key that is in use.
+        dkim_keys = {
+            selector: tls.PrivateKey(
+                f"{key}-relay-dkim-{selector}",
+                algorithm="RSA",
+                rsa_bits=args.dkim_key_bits,
+                opts=child,
+            )
+            for selector in settings.dkim_selectors
+        }
+        self.dkim_key = dkim_keys[settings.dkim_selector]
         self.dkim_txt = self.dkim_key.public_key_pem.apply(dkim_txt_from_pem)
         sasl = random.RandomPassword(
             f"{key}-relay-sasl", length=SASL_PASSWORD_LENGTH, special=False, opts=child
@@ -241,9 +250,16 @@ class PostfixRelay(pulumi.ComponentResource):
         self.records = [
             RecordInput(key=f"{key}-relay-a", name=settings.hostname, type="A",
                         values=[self.public_ip], ttl=ttl),
-            RecordInput(key=f"{key}-relay-dkim",
-                        name=dkim_record_name(settings.dkim_selector, args.domain), type="TXT",
-                        values=[self.dkim_txt], ttl=ttl),
+            *[
+                RecordInput(
+                    key=f"{key}-relay-dkim-{selector}",
+                    name=dkim_record_name(selector, args.domain),
+                    type="TXT",
+                    values=[dkim_key.public_key_pem.apply(dkim_txt_from_pem)],
+                    ttl=ttl,
+                )
+                for selector, dkim_key in dkim_keys.items()
+            ],
         ]
         forward: list[pulumi.Resource] = [association]
         if args.publish_records is not None:

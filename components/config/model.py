@@ -613,7 +613,7 @@ def _selectors(
                     section.value(key),
                     "a relay signs with relay.dkimSelector; set it there",
                 )
-        return (relay.dkim_selector,)
+        return relay.dkim_selectors
     if section.has("dkimSelector") and section.has("dkimSelectors"):
         section.problems.add(
             section.key_path("dkimSelectors"),

@@ -13,6 +13,7 @@ from components.config.problems import Problems, Section
 
 RELAY_KEYS = (
     "hostname", "instanceType", "allowedCidrs", "allowSubmissionFromAnywhere", "dkimSelector",
+    "dkimSelectors",
     "messageSizeMb", "outboundTls", "throttling", "retry", "smarthost", "sesRegion",
 )
 THROTTLE_KEYS = ("concurrency", "rateDelaySeconds", "recipientLimit")
@@ -78,6 +79,9 @@ class RelaySettings:
     allowed_cidrs: tuple[str, ...]
     dkim_selector: str
     allow_submission_from_anywhere: bool = False
+    # Selectors kept published beside the signing one: the next key before it signs, or the
+    # previous one while mail it signed may still be in flight (key rotation overlap).
+    published_dkim_selectors: tuple[str, ...] = ()
     message_size_mb: int = 25
     outbound_tls: str = "may"
     throttling: Throttling = field(default_factory=Throttling)
@@ -93,6 +97,11 @@ class RelaySettings:
     @property
     def uses_ses(self) -> bool:
         return self.smarthost == "ses"
+
+    @property
+    def dkim_selectors(self) -> tuple[str, ...]:
+        """Every published selector, the signing one first."""
+        return (self.dkim_selector, *self.published_dkim_selectors)
 
 
 def duration_seconds(value: str) -> int:
@@ -122,14 +131,34 @@ def _instance_type(section: Section) -> str:
     return value
 
 
-def _selector(section: Section) -> str:
+def _selectors(section: Section) -> tuple[str, ...]:
+    """`dkimSelector: s`, or `dkimSelectors: [signing, published...]` for a key rotation."""
+    allowed = "expected a DNS label: lower-case letters, digits and inner hyphens, 1-63 characters"
+    if section.has("dkimSelectors"):
+        if section.has("dkimSelector"):
+            section.problems.add(
+                section.key_path("dkimSelector"), section.value("dkimSelector"),
+                "set either dkimSelector or dkimSelectors, not both",
+            )
+        values = section.string_list("dkimSelectors")
+        if not values:
+            section.problems.add(
+                section.key_path("dkimSelectors"), section.value("dkimSelectors"),
+                "expected at least one selector; the first one signs, all stay published",
+            )
+            return ("relay",)
+        for index, value in enumerate(values):
+            if not _SELECTOR.match(value):
+                section.problems.add(section.key_path(f"dkimSelectors[{index}]"), value, allowed)
+        if len(set(values)) != len(values):
+            section.problems.add(
+                section.key_path("dkimSelectors"), list(values), "selectors must be unique"
+            )
+        return values
     value = section.string("dkimSelector", default="relay") or "relay"
     if not _SELECTOR.match(value):
-        section.problems.add(
-            section.key_path("dkimSelector"), value,
-            "expected a DNS label: lower-case letters, digits and inner hyphens, 1-63 characters",
-        )
-    return value
+        section.problems.add(section.key_path("dkimSelector"), value, allowed)
+    return (value,)
 
 
 def _cidrs(section: Section, open_ok: bool) -> tuple[str, ...]:
@@ -302,11 +331,13 @@ def parse_relay(raw: Any, path: str, problems: Problems, domain: str) -> RelaySe
     section = Section(raw, path, problems, RELAY_KEYS)
     smarthost = section.choice("smarthost", SMARTHOSTS, default="none")
     open_ok = section.boolean("allowSubmissionFromAnywhere", False)
+    selectors = _selectors(section)
     return RelaySettings(
         hostname=_hostname(section, domain),
         instance_type=_instance_type(section),
         allowed_cidrs=_cidrs(section, open_ok),
-        dkim_selector=_selector(section),
+        dkim_selector=selectors[0],
+        published_dkim_selectors=selectors[1:],
         allow_submission_from_anywhere=open_ok,
         message_size_mb=_message_size(section, smarthost),
         outbound_tls=section.choice("outboundTls", OUTBOUND_TLS_LEVELS, default="may"),
