@@ -23,6 +23,7 @@ class DkimKey:
     bits: int
     revoked: bool = False
     testing: bool = False
+    strict: bool = False
 
 
 def is_dkim_key(text: str) -> bool:
@@ -60,9 +61,24 @@ def parse_key_record(text: str) -> DkimKey:
     key_type = tags.get("k", "rsa").lower()
     if key_type not in KEY_TYPES:
         raise DkimKeyError(f"k={key_type!r} is not a DKIM key type (allowed: rsa, ed25519)")
-    testing = "y" in tags.get("t", "").split(":")
+    services = [service.lower() for service in tags.get("s", "*").split(":")]
+    if not {"*", "email"} & set(services):
+        raise DkimKeyError(
+            f"s={tags['s']} restricts the key to other services; email signatures cannot "
+            "use it (RFC 6376 section 3.6.1): remove s= or include email"
+        )
+    flags = tags.get("t", "").split(":")
+    testing, strict = "y" in flags, "s" in flags
+    if "h" in tags:
+        hashes = [h.lower() for h in tags["h"].split(":") if h]
+        if "sha256" not in hashes:
+            raise DkimKeyError(
+                f"h={tags['h']} allows no sha256 signatures; SHA-1 signatures must not be "
+                "accepted (RFC 8301 section 3.1), so no signature can verify: remove h= "
+                "or set h=sha256"
+            )
     if tags["p"] == "":
-        return DkimKey(key_type, 0, revoked=True, testing=testing)
+        return DkimKey(key_type, 0, revoked=True, testing=testing, strict=strict)
     try:
         data = base64.b64decode(tags["p"], validate=True)
     except (binascii.Error, ValueError):
@@ -73,7 +89,7 @@ def parse_key_record(text: str) -> DkimKey:
                 f"p= holds {len(data)} bytes; an Ed25519 key is 32 raw bytes (RFC 8463)"
             )
         ed25519.Ed25519PublicKey.from_public_bytes(data)
-        return DkimKey("ed25519", 256, testing=testing)
+        return DkimKey("ed25519", 256, testing=testing, strict=strict)
     try:
         key = load_der_public_key(data)
     except ValueError:
@@ -82,4 +98,4 @@ def parse_key_record(text: str) -> DkimKey:
         ) from None
     if not isinstance(key, rsa.RSAPublicKey):
         raise DkimKeyError(f"p= holds a {type(key).__name__}, not an RSA key, but k=rsa")
-    return DkimKey("rsa", key.key_size, testing=testing)
+    return DkimKey("rsa", key.key_size, testing=testing, strict=strict)

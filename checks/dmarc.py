@@ -24,7 +24,8 @@ _MAX_WALK_LABELS = 8
 
 
 def is_dmarc(text: str) -> bool:
-    return re.match(r"^v\s*=\s*DMARC1\s*(;|$)", text) is not None
+    # ABNF literals are case-insensitive (RFC 5234), so "V=" counts; DMARC1 is given in hex.
+    return re.match(r"^[vV]\s*=\s*DMARC1\s*(;|$)", text) is not None
 
 
 @dataclass

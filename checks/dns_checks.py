@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Sequence
 
 from checks import dkim, dmarc, spf
@@ -34,7 +35,9 @@ async def spf_checks(
         results.append(
             failed(
                 "spf.present",
-                f"no v=spf1 TXT record at {domain} (found {len(fetched.lookup.values)} other TXT)",
+                f"no v=spf1 TXT record at {domain} (found {len(fetched.lookup.values)} other "
+                f'TXT); expected exactly one, e.g. "{_expected_spf(target)}" '
+                "(RFC 7208 section 4.5)",
             )
         )
         results += [skipped(i, "no SPF record to check") for i in ids]
@@ -73,7 +76,9 @@ async def _spf_record_checks(resolver: Resolver, domain: str, text: str) -> list
     analysis = await spf.analyse(resolver, domain, record)
     results: list[CheckResult] = []
     if analysis.problems:
-        results.append(failed("spf.syntax", "; ".join(analysis.problems)))
+        results.append(failed("spf.syntax", "; ".join(analysis.problems + analysis.warnings)))
+    elif analysis.warnings:
+        results.append(warned("spf.syntax", "valid syntax, but " + "; ".join(analysis.warnings)))
     else:
         followed = f" (followed {', '.join(analysis.included)})" if analysis.included else ""
         results.append(passed("spf.syntax", f"every term is valid RFC 7208 syntax{followed}"))
@@ -84,6 +89,17 @@ async def _spf_record_checks(resolver: Resolver, domain: str, text: str) -> list
                 "spf.lookup_limit",
                 f"{analysis.lookups} DNS-querying terms, more than the {spf.LOOKUP_LIMIT} "
                 f"RFC 7208 section 4.6.4 allows (permerror at receivers): {terms}",
+            )
+        )
+    elif analysis.limit_problems:
+        results.append(failed("spf.lookup_limit", "; ".join(analysis.limit_problems)))
+    elif analysis.dns_errors:
+        results.append(
+            failed(
+                "spf.lookup_limit",
+                f"at least {analysis.lookups} of {spf.LOOKUP_LIMIT} DNS lookups, but not every "
+                "include could be read, so receivers get a temperror (RFC 7208 section 4.4): "
+                + "; ".join(analysis.dns_errors),
             )
         )
     else:
@@ -118,20 +134,36 @@ def _all_check(record: SpfRecord) -> CheckResult:
         if record.redirect:
             return passed("spf.all", f"no 'all': the policy comes from redirect={record.redirect}")
         return failed(
-            "spf.all", "the record does not end in -all or ~all, so unlisted senders are neutral"
+            "spf.all",
+            "the record does not end in -all or ~all and has no redirect=, so unlisted "
+            "senders get neutral (RFC 7208 section 4.7); end it with -all (or ~all while testing)",
         )
     term = {"+": "+all", "-": "-all", "~": "~all", "?": "?all"}[qualifier]
     if qualifier in "-~":
         return passed("spf.all", f"ends in {term}")
     meaning = "authorizes every host" if qualifier == "+" else "asserts nothing"
-    return failed("spf.all", f"ends in {term}, which {meaning}; use -all (or ~all while testing)")
+    return failed(
+        "spf.all",
+        f"ends in {term}, which {meaning} (RFC 7208 section 8); use -all (or ~all while testing)",
+    )
+
+
+def _expected_spf(target: DomainTarget) -> str:
+    if target.sends_via_ses:
+        return f"v=spf1 include:{SES_SPF_DOMAIN} -all"
+    terms = " ".join(f"ip{relay.ip.version}:{relay.ip}" for relay in target.relays)
+    return f"v=spf1 {terms or 'ip4:<relay IP>'} -all"
 
 
 async def sender_addresses(
     resolver: Resolver, target: DomainTarget
 ) -> tuple[list[spf.IpAddress], str]:
-    """IPs that stand for the sender in SPF evaluations: the relays, or samples of SES's ranges."""
-    if target.sender == "postfix":
+    """IPs that stand for the sender in SPF evaluations: the relays, or samples of SES's ranges.
+
+    A relay with SES as its smarthost hands every message to SES, so SES's addresses are
+    the ones receivers see.
+    """
+    if not target.sends_via_ses:
         if not target.relays:
             return [], "no relay IP given (--relay-ip or relayIps in the outputs)"
         return [relay.ip for relay in target.relays], ""
@@ -164,7 +196,7 @@ async def _authorizes(
 ) -> CheckResult:
     if not ips:
         return failed(check, f"cannot evaluate {domain}: {sender_error}")
-    who = "SES" if target.sender == "ses" else "relay"
+    who = "SES" if target.sends_via_ses else "relay"
     outcomes = []
     for ip in ips:
         evaluation = await spf.check_host(resolver, ip, domain, f"postmaster@{domain}")
@@ -172,9 +204,7 @@ async def _authorizes(
     bad = [(ip, e) for ip, e in outcomes if e.result != "pass"]
     if bad:
         lines = "; ".join(f"{who} {ip}: {e.result} ({e.reason})" for ip, e in bad)
-        hint = (
-            " (include:amazonses.com)" if target.sender == "ses" else " (ip4:/ip6: of each relay)"
-        )
+        hint = " (include:amazonses.com)" if target.sends_via_ses else " (ip4:/ip6: of each relay)"
         return failed(check, f"SPF of {domain} does not authorize the sender{hint}: {lines}")
     listed = ", ".join(str(ip) for ip, _ in outcomes)
     return passed(check, f"check_host() = pass for {who} {listed} at {domain}")
@@ -196,14 +226,23 @@ async def dkim_checks(resolver: Resolver, target: DomainTarget) -> list[CheckRes
         via = f" via {' -> '.join(lookup.cname_chain)}" if lookup.cname_chain else ""
         keys = [v for v in lookup.values if dkim.is_dkim_key(v)]
         if not lookup.ok or not keys:
-            reason = lookup.describe() if not lookup.ok else f"{name}{via} has no DKIM key record"
+            reason = (
+                lookup.describe()
+                if not lookup.ok
+                else f"{name}{via} has TXT but no DKIM key record; expected "
+                '"v=DKIM1; k=rsa; p=<base64 key>" (RFC 6376 section 3.6.1)'
+            )
             per_check[ids[0]].append(failed(ids[0], f"selector {selector}: {reason}"))
             per_check[ids[1]].append(skipped(ids[1], f"selector {selector}: no key record"))
             per_check[ids[2]].append(skipped(ids[2], f"selector {selector}: no key record"))
             continue
         if len(keys) > 1:
             per_check[ids[0]].append(
-                failed(ids[0], f"selector {selector}: {len(keys)} key records at {name}{via}")
+                failed(
+                    ids[0],
+                    f"selector {selector}: {len(keys)} key records at {name}{via}; expected "
+                    "one (RFC 6376 section 3.6.2.2: verifiers may use any of them)",
+                )
             )
         else:
             per_check[ids[0]].append(passed(ids[0], f"selector {selector}: {name}{via}"))
@@ -217,10 +256,19 @@ async def dkim_checks(resolver: Resolver, target: DomainTarget) -> list[CheckRes
             per_check[ids[1]].append(failed(ids[1], f"selector {selector}: key revoked (empty p=)"))
             per_check[ids[2]].append(skipped(ids[2], f"selector {selector}: key revoked"))
             continue
-        testing = " (t=y: receivers treat signatures as testing)" if key.testing else ""
-        per_check[ids[1]].append(
-            passed(ids[1], f"selector {selector}: valid {key.key_type} public key{testing}")
-        )
+        valid = f"selector {selector}: valid {key.key_type} public key"
+        if key.strict:
+            valid += " (t=s: the i= domain of signatures must equal d=)"
+        if key.testing:
+            per_check[ids[1]].append(
+                warned(
+                    ids[1],
+                    f"{valid}, but t=y marks it as testing: verifiers must treat signed mail "
+                    "like unsigned mail (RFC 6376 section 3.6.1); remove t=y once signing works",
+                )
+            )
+        else:
+            per_check[ids[1]].append(passed(ids[1], valid))
         per_check[ids[2]].append(_strength(selector, key))
     return [_fold(check, per_check[check]) for check in ids]
 
@@ -259,15 +307,20 @@ async def dmarc_checks(resolver: Resolver, target: DomainTarget, strict: bool) -
                 f"'v=DMARC1;' with tags separated by ';', RFC 9989 section 4.7); {why}"
             )
         walked = ", ".join("_dmarc." + t for t in dmarc.walk_targets(domain))
-        return [failed("dmarc.present", f"no DMARC record found: {why} (queried {walked})")] + [
-            skipped(i, "no DMARC record") for i in ids
-        ]
+        expected = f'expected one TXT "v=DMARC1; p=reject; rua=mailto:..." at _dmarc.{domain}'
+        return [
+            failed(
+                "dmarc.present",
+                f"no DMARC record found: {why} (queried {walked}); {expected} (RFC 9989)",
+            )
+        ] + [skipped(i, "no DMARC record") for i in ids]
     where = f"_dmarc.{found.found_at}"
     if len(found.records) > 1:
         return [
             failed(
                 "dmarc.present",
-                f"{len(found.records)} DMARC records at {where}; receivers ignore all of them",
+                f"{len(found.records)} DMARC records at {where}: {' | '.join(found.records)}; "
+                "receivers then apply no policy at all (RFC 9989 section 4.10): keep one",
             )
         ] + [skipped(i, "ambiguous: more than one DMARC record") for i in ids]
     text = found.records[0]
@@ -298,7 +351,11 @@ def _policy(record: dmarc.DmarcRecord, found: dmarc.DmarcDiscovery, strict: bool
     tag = "p" if found.at_domain else ("sp" if "sp" in record.tags else "p")
     policy = record.tags.get(tag, "none" if "rua" in record.tags else "").lower()
     if policy not in dmarc.POLICIES:
-        return failed(check, f"no valid policy ({tag}={policy or 'missing'})")
+        return failed(
+            check,
+            f"no valid policy ({tag}={policy or 'missing'}); expected {tag}= one of "
+            f"{', '.join(dmarc.POLICIES)} (RFC 9989 section 4.7)",
+        )
     testing = record.tags.get("t", "n").lower() == "y"
     if policy == "none":
         detail = f"{tag}=none only monitors; receivers do not act on failing mail"
@@ -348,15 +405,28 @@ async def _same_organization(resolver: Resolver, first: str, second: str) -> boo
 
 
 async def _organizational(resolver: Resolver, domain: str) -> str:
-    organizational = domain
-    for name in dmarc.walk_targets(domain)[:-1]:  # a TLD is never an Organizational Domain
+    """RFC 9989 section 4.10.1: psd=n marks it, psd=y marks the name one label below it,
+    otherwise the record with the fewest labels; without any record, the domain itself."""
+    names = dmarc.walk_targets(domain)
+    organizational = domain.rstrip(".").lower()
+    for index, name in enumerate(names):
         lookup = await resolver.lookup(f"_dmarc.{name}", "TXT")
         records = [dmarc.parse_dmarc(v) for v in lookup.values if dmarc.is_dmarc(v)]
-        if records:
-            if records[0].tags.get("psd", "").lower() == "y":
-                break
+        if len(records) != 1:
+            continue
+        psd = records[0].tags.get("psd", "").lower()
+        if psd == "n":
+            return name
+        if psd == "y" and index > 0:
+            return _one_label_below(domain, name)
+        if "." in name:  # a top-level domain is never an Organizational Domain
             organizational = name
     return organizational
+
+
+def _one_label_below(domain: str, parent: str) -> str:
+    labels = domain.rstrip(".").lower().split(".")
+    return ".".join(labels[-(len(parent.split(".")) + 1) :])
 
 
 # --- MAIL FROM -----------------------------------------------------------------------------
@@ -375,7 +445,7 @@ async def mail_from_checks(
     mx = await resolver.lookup(name, "MX")
     if not mx.ok:
         mx_result = await _implicit_mx(resolver, target, mx.describe())
-    elif target.sender == "ses":
+    elif target.sends_via_ses:
         hosts = [v.split()[-1] for v in mx.values]
         expected = f"feedback-smtp.{target.region}.amazonses.com" if target.region else None
         good = [
@@ -399,7 +469,12 @@ async def mail_from_checks(
         mx_result = passed("mailfrom.mx", f"{name} MX {', '.join(mx.values)}")
     fetched = await spf.fetch_spf(resolver, name)
     if not fetched.records and not fetched.error:
-        spf_result = failed("mailfrom.spf", f"no v=spf1 record at the MAIL FROM domain {name}")
+        spf_result = failed(
+            "mailfrom.spf",
+            f"no v=spf1 record at the MAIL FROM domain {name}: {fetched.lookup.describe()}; "
+            f"receivers check SPF for this domain (RFC 7208 section 2.4), expected e.g. "
+            f'"{_expected_spf(target)}"',
+        )
     else:
         spf_result = await _authorizes(
             resolver, "mailfrom.spf", name, target, sender_ips, sender_error
@@ -410,7 +485,7 @@ async def mail_from_checks(
 async def _implicit_mx(resolver: Resolver, target: DomainTarget, why: str) -> CheckResult:
     """No MX: SES needs one; others fall back to the address records (RFC 5321 section 5.1)."""
     name = target.mail_from or target.domain
-    if target.sender != "ses":
+    if not target.sends_via_ses:
         for rdtype in ("A", "AAAA"):
             address = await resolver.lookup(name, rdtype)
             if address.ok:
@@ -419,9 +494,15 @@ async def _implicit_mx(resolver: Resolver, target: DomainTarget, why: str) -> Ch
                     f"no MX at {name}; bounces rely on the implicit MX ({rdtype} "
                     f"{', '.join(address.values)}, RFC 5321 section 5.1): publish an MX",
                 )
+    if target.sends_via_ses:
+        region = target.region or "<region>"
+        expected = f"expected MX 10 feedback-smtp.{region}.amazonses.com (SES custom MAIL FROM)"
+    else:
+        expected = "expected an MX naming a host that accepts its bounces (RFC 5321 section 5.1)"
     return failed(
         "mailfrom.mx",
-        f"no MX for the MAIL FROM domain ({why}); bounces to {name} cannot be delivered",
+        f"no MX for the MAIL FROM domain ({why}); bounces to {name} cannot be delivered; "
+        + expected,
     )
 
 
@@ -432,21 +513,34 @@ async def records_match(resolver: Resolver, records: Sequence[DnsRecord]) -> Che
     check = "dns.records_match"
     if not records:
         return skipped(check, "no expected records (pass --outputs to compare with the stack)")
-    problems: list[str] = []
+    # Two outputs at one name and type (an SPF and another TXT) are one live record set.
+    wanted: dict[tuple[str, str], set[str]] = {}
     for record in records:
-        lookup = await resolver.lookup(record.name, record.type)
-        expected = {_canonical(record.type, v) for v in record.values}
+        values = wanted.setdefault((record.name, record.type), set())
+        values.update(_canonical(record.type, v) for v in record.values)
+    problems: list[str] = []
+    foreign = 0
+    for (name, rdtype), expected in wanted.items():
+        lookup = await resolver.lookup(name, rdtype)
         if lookup.failed:
-            problems.append(f"{record.name} {record.type}: {lookup.describe()}")
+            problems.append(f"{name} {rdtype}: {lookup.describe()}")
             continue
         if lookup.void:
             problems.append(f"{lookup.describe()}; expected {sorted(expected)}")
             continue
-        if record.type != "CNAME" and lookup.cname_chain:
+        if rdtype != "CNAME" and lookup.cname_chain:
             # A CNAME answers for the name, so the expected record itself is not live.
             live = {f"CNAME {lookup.cname_chain[0]}"}
         else:
-            live = {_canonical(record.type, v) for v in lookup.values}
+            live = {_canonical(rdtype, v) for v in lookup.values}
+        if rdtype == "TXT":
+            # Other TXT at a shared name (site verifications, other senders' keys) belong
+            # to someone else; only values of the kinds the stack publishes can drift.
+            kinds = {_txt_kind(v) for v in expected}
+            if None not in kinds:
+                owned = {v for v in live if _txt_kind(v) in kinds}
+                foreign += len(live - owned)
+                live = owned
         if live != expected:
             missing = sorted(expected - live)
             extra = sorted(live - expected)
@@ -455,12 +549,25 @@ async def records_match(resolver: Resolver, records: Sequence[DnsRecord]) -> Che
                 parts.append(f"missing {missing}")
             if extra:
                 parts.append(f"unexpected {extra}")
-            problems.append(f"{record.name} {record.type}: {', '.join(parts)}")
+            problems.append(f"{name} {rdtype}: {', '.join(parts)}")
     if problems:
         return failed(
-            check, f"{len(problems)} of {len(records)} records differ: " + "; ".join(problems)
+            check,
+            f"{len(problems)} of {len(wanted)} record sets differ from the stack outputs: "
+            + "; ".join(problems),
         )
-    return passed(check, f"all {len(records)} expected records are live with the expected values")
+    others = (
+        f" ({foreign} other TXT value(s) not managed by the stack left alone)" if foreign else ""
+    )
+    return passed(
+        check, f"all {len(wanted)} expected records are live with the expected values{others}"
+    )
+
+
+def _txt_kind(value: str) -> str | None:
+    """The version tag a TXT value starts with (`v=spf1`, `v=dmarc1`, ...), if any."""
+    match = re.match(r"\s*v\s*=\s*([A-Za-z0-9]+)", value)
+    return match.group(1).lower() if match else None
 
 
 def _canonical(rdtype: str, value: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 from checks.report import Report, Status
@@ -15,6 +16,25 @@ _COLOURS = {
 }
 _RESET = "\033[0m"
 _BOLD = "\033[1m"
+# Details quote DNS data verbatim; a TXT value may carry any byte. XML 1.0 forbids most
+# control characters and surrogates, and on a terminal an ESC would be obeyed.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_PRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as escapes (newlines kept)."""
+    return _NOT_PRINTABLE.sub(_escape, text)
+
+
+def xml_safe(text: str) -> str:
+    """`text` with every character XML 1.0 cannot carry shown as an escape."""
+    return _NOT_XML.sub(_escape, text)
 
 
 def render_text(report: Report, colour: bool = False) -> str:
@@ -28,7 +48,7 @@ def render_text(report: Report, colour: bool = False) -> str:
             label = check.status.value.upper().ljust(4)
             if colour:
                 label = f"{_COLOURS[check.status]}{label}{_RESET}"
-            detail_lines = check.detail.splitlines() or [""]
+            detail_lines = printable(check.detail).split("\n")
             lines.append(f"  {label}  {check.id.ljust(id_width)}  {detail_lines[0]}")
             indent = " " * (2 + 4 + 2 + id_width + 2)
             lines.extend(indent + extra for extra in detail_lines[1:])
@@ -64,7 +84,7 @@ def render_junit(report: Report) -> str:
             root,
             "testsuite",
             {
-                "name": domain.domain,
+                "name": xml_safe(domain.domain),
                 "id": str(index),
                 "package": "mailstack.verify",
                 "tests": str(len(domain.checks)),
@@ -75,28 +95,26 @@ def render_junit(report: Report) -> str:
             },
         )
         for check in domain.checks:
+            detail = xml_safe(check.detail)
             case = ET.SubElement(
                 suite,
                 "testcase",
-                {"name": check.id, "classname": domain.domain, "time": "0"},
+                {"name": xml_safe(check.id), "classname": xml_safe(domain.domain), "time": "0"},
             )
             if check.status is Status.FAIL:
                 failure = ET.SubElement(
                     case,
                     "failure",
-                    {
-                        "message": check.detail.splitlines()[0] if check.detail else "",
-                        "type": "fail",
-                    },
+                    {"message": detail.split("\n", 1)[0], "type": "fail"},
                 )
-                failure.text = check.detail
+                failure.text = detail
             elif check.status is Status.SKIP:
-                ET.SubElement(case, "skipped", {"message": check.detail})
+                ET.SubElement(case, "skipped", {"message": detail})
             elif check.status is Status.WARN:
                 out = ET.SubElement(case, "system-out")
-                out.text = f"WARNING: {check.detail}"
+                out.text = f"WARNING: {detail}"
             else:
                 out = ET.SubElement(case, "system-out")
-                out.text = check.detail
+                out.text = detail
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -65,6 +65,15 @@ class Lookup:
     def describe(self) -> str:
         """A sentence for a report detail."""
         where = f"{self.name} {self.rdtype}"
+        if self.cname_chain and self.outcome is not Outcome.ANSWER:
+            target = self.cname_chain[-1]
+            where += f" (CNAME {' -> '.join(self.cname_chain)})"
+            if self.outcome is Outcome.NXDOMAIN:
+                return f"{where}: the CNAME target {target} does not exist (NXDOMAIN)"
+            if self.outcome is Outcome.NODATA:
+                return f"{where}: the CNAME target {target} has no {self.rdtype} record"
+            if not self.error.startswith("CNAME"):
+                return f"{where}: querying the CNAME target {target}: {self.error}"
         if self.outcome is Outcome.NXDOMAIN:
             return f"{where}: the name does not exist (NXDOMAIN)"
         if self.outcome is Outcome.NODATA:
@@ -179,8 +188,13 @@ class Resolver:
                 answer = await resolver.resolve(
                     dns.name.from_text(name), rdtype, search=False, raise_on_no_answer=False
                 )
-            except dns.resolver.NXDOMAIN:
-                return Lookup(name, rdtype, Outcome.NXDOMAIN)
+            except dns.resolver.NXDOMAIN as error:
+                # A CNAME whose target does not exist is answered NXDOMAIN with the CNAME.
+                responses = error.kwargs.get("responses") or {}
+                response = responses.get(dns.name.from_text(name))
+                return Lookup(
+                    name, rdtype, Outcome.NXDOMAIN, cname_chain=_cname_chain(response, name)
+                )
             except Exception as error:
                 return Lookup(name, rdtype, Outcome.ERROR, error=self._explain(error))
         chain = _cname_chain(answer.response, name)
@@ -218,7 +232,11 @@ def _explain_no_nameservers(error: dns.resolver.NoNameservers, servers: str) -> 
     for item in error.kwargs.get("errors", []):
         # dnspython reports (server, tcp, port, exception-or-answer, ...) per attempt.
         detail = item[3] if len(item) > 3 else item
-        text = str(detail)
+        over_tcp = len(item) > 1 and item[1] is True
+        if isinstance(detail, dns.message.Truncated):
+            text = "the UDP answer was truncated (TC), so the query must be retried over TCP"
+        else:
+            text = f"over TCP: {detail}" if over_tcp else str(detail) or type(detail).__name__
         for code in ("SERVFAIL", "REFUSED", "NOTIMP", "FORMERR"):
             if code in text and code not in rcodes:
                 rcodes.append(code)

@@ -41,6 +41,13 @@ class VerifyOptions:
 async def verify_domain(
     resolver: Resolver, target: DomainTarget, options: VerifyOptions
 ) -> DomainReport:
+    # The first lookup of every check starts now, so a slow or silent server costs one
+    # timeout per domain instead of one per step; the checks then read the shared cache.
+    first = [(target.domain, "TXT"), (f"_dmarc.{target.domain}", "TXT")]
+    first += [(f"{s}._domainkey.{target.domain}", "TXT") for s in target.dkim_selectors]
+    if target.mail_from:
+        first += [(target.mail_from, "MX"), (target.mail_from, "TXT")]
+    warm = [asyncio.ensure_future(resolver.lookup(name, rdtype)) for name, rdtype in first]
     sender_ips, sender_error = await sender_addresses(resolver, target)
     groups = await asyncio.gather(
         spf_checks(resolver, target, sender_ips, sender_error),
@@ -50,6 +57,7 @@ async def verify_domain(
         _relay_group(resolver, target, options),
         _ses_group(target, options),
     )
+    await asyncio.gather(*warm)
     checks: list[CheckResult] = [check for group in groups for check in group]
     if target.records:
         checks.append(await records_match(resolver, target.records))
@@ -84,7 +92,7 @@ async def _relay_group(
 
 
 async def _ses_group(target: DomainTarget, options: VerifyOptions) -> list[CheckResult]:
-    if target.sender != "ses":
+    if not target.sends_via_ses:
         return []
     return await ses_checks(
         SesTarget(target.domain, target.region, target.mail_from, target.configuration_set),
@@ -120,7 +128,15 @@ async def verify_async(
         await asyncio.sleep(pause)
         delay = min(delay * 2, MAX_BACKOFF)
         resolver.clear()
-        again = await _run_round(resolver, [targets[i] for i in failing], options, None)
+        retry = _run_round(resolver, [targets[i] for i in failing], options, None)
+        try:
+            # A retry cut short by the deadline keeps the last complete results: --wait
+            # promises to give up in time even when every query times out.
+            again = await asyncio.wait_for(retry, max(deadline - time.monotonic(), 0.001))
+        except TimeoutError:
+            if progress:
+                progress(f"--wait {options.wait:g}s ran out during a retry; reporting the last run")
+            break
         for index, report in zip(failing, again, strict=True):
             reports[index] = report
     return Report(reports)

@@ -56,13 +56,45 @@ class SpfAnalysis:
     void_terms: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     included: list[str] = field(default_factory=list)
+    # Terms that exceed a per-mechanism limit (RFC 7208 section 4.6.4): permerror.
+    limit_problems: list[str] = field(default_factory=list)
+    # Valid but ineffective or discouraged terms in the domain's own record.
+    warnings: list[str] = field(default_factory=list)
+    # Included records that could not be read: the count below them is unknown.
+    dns_errors: list[str] = field(default_factory=list)
 
 
 async def analyse(resolver: Resolver, domain: str, record: SpfRecord) -> SpfAnalysis:
     """Count DNS-querying terms and void lookups through include/redirect, recursively."""
     analysis = SpfAnalysis(domain)
+    analysis.warnings = record_warnings(record)
     await _walk(resolver, domain, record, analysis, path=(domain,))
     return analysis
+
+
+def record_warnings(record: SpfRecord) -> list[str]:
+    """Terms a receiver ignores or that RFC 7208 discourages, each with the rule."""
+    warnings: list[str] = []
+    kinds = [m.kind for m in record.directives]
+    if "all" in kinds:
+        after = [m.text for m in record.directives[kinds.index("all") + 1 :]]
+        first_all = record.directives[kinds.index("all")].text
+        if after:
+            warnings.append(
+                f"{', '.join(after)} after {first_all} is never evaluated "
+                "(RFC 7208 section 5.1): move it before the all"
+            )
+        if record.redirect is not None:
+            warnings.append(
+                f"redirect={record.redirect} is ignored because the record has {first_all} "
+                "(RFC 7208 section 6.1): remove one of them"
+            )
+    if "ptr" in kinds:
+        warnings.append(
+            "the ptr mechanism SHOULD NOT be used (RFC 7208 section 5.5): it is slow, "
+            "unreliable and some receivers skip it; list ip4:/ip6: ranges instead"
+        )
+    return warnings
 
 
 async def _walk(
@@ -98,7 +130,7 @@ async def _walk(
                 analysis.void_lookups += 1
                 analysis.void_terms.append(label)
             if fetched.error:
-                analysis.problems.append(f"{label}: {fetched.error}")
+                analysis.dns_errors.append(f"{label}: {fetched.error}")
                 continue
             if len(fetched.records) != 1:
                 found = "no SPF record" if not fetched.records else "more than one SPF record"
@@ -124,8 +156,9 @@ async def _walk(
                 analysis.void_lookups += 1
                 analysis.void_terms.append(label)
             if len(mx.values) > LOOKUP_LIMIT:
-                analysis.problems.append(
-                    f"{label}: {len(mx.values)} MX hosts, more than the {LOOKUP_LIMIT} allowed"
+                analysis.limit_problems.append(
+                    f"{label}: {target} has {len(mx.values)} MX hosts; RFC 7208 section 4.6.4 "
+                    f"allows at most {LOOKUP_LIMIT} address lookups per mx (permerror)"
                 )
         elif kind == "exists":
             result = await resolver.lookup(target, "A")

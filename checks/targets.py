@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from checks.relay import RelayTarget, parse_relay_ip
-from components.records.dns_record import DnsRecord, is_within, normalize_name
+from components.records.dns_record import UNKNOWN, DnsRecord, is_within, normalize_name
 
 SENDERS = ("ses", "postfix")
+SMARTHOSTS = ("none", "ses")
 _DOMAIN = re.compile(
     r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]*[a-z0-9]$"
 )
@@ -35,6 +36,13 @@ class DomainTarget:
     configuration_set: str | None = None
     relays: tuple[RelayTarget, ...] = ()
     records: tuple[DnsRecord, ...] = ()
+    # A Postfix relay that hands its mail to SES (`relay.smarthost: ses`).
+    ses_smarthost: bool = False
+
+    @property
+    def sends_via_ses(self) -> bool:
+        """Whether SES delivers this domain's mail to receivers (directly or as smarthost)."""
+        return self.sender == "ses" or self.ses_smarthost
 
 
 def valid_domain(name: str) -> bool:
@@ -54,6 +62,8 @@ def targets_from_flags(
         name = normalize_name(raw)
         if not valid_domain(name):
             problems.append(f"--domain {raw!r}: not a domain name (expected e.g. mail.example.com)")
+        elif name in names:
+            problems.append(f"--domain {raw!r}: {name} is given twice; give each domain once")
         names.append(name)
     for selector in selectors:
         if not _SELECTOR.match(selector):
@@ -91,13 +101,30 @@ def targets_from_outputs(outputs: Any, source: str = "outputs") -> list[DomainTa
     raw_domains = outputs.get("domains")
     if not isinstance(raw_domains, list) or not raw_domains:
         raise TargetError([f"{source}.domains: expected a non-empty list of domain objects"])
+    unknown = [
+        f"{where}: {UNKNOWN!r} is known only after deployment; verify the output of "
+        "`pulumi stack output --json` from a deployed stack, not a `mailstack plan` preview"
+        for key in ("domains", "records")
+        for where in _unknown_paths(outputs.get(key), f"{source}.{key}")
+    ]
+    if unknown:
+        raise TargetError(unknown)
     records = _records(outputs.get("records", []), source, problems)
     targets: list[DomainTarget] = []
+    first_index: dict[str, int] = {}
     for index, item in enumerate(raw_domains):
         where = f"{source}.domains[{index}]"
         target = _domain(item, where, problems)
-        if target is not None:
-            targets.append(target)
+        if target is None:
+            continue
+        if target.domain in first_index:
+            problems.append(
+                f"{where}.name: {target.domain!r} is listed twice (also "
+                f"{source}.domains[{first_index[target.domain]}]); list each domain once"
+            )
+            continue
+        first_index[target.domain] = index
+        targets.append(target)
     if problems:
         raise TargetError(problems)
     return _assign_records(targets, records)
@@ -116,11 +143,32 @@ def _records(raw: Any, source: str, problems: list[str]) -> list[DnsRecord]:
         if not isinstance(item["values"], list):
             problems.append(f"{where}.values: expected a list of strings")
             continue
+        ttl = item.get("ttl", 300)
+        if isinstance(ttl, bool) or not isinstance(ttl, int | str) or not str(ttl).isdigit():
+            problems.append(f"{where}.ttl: {ttl!r} is not a whole number of seconds")
+            continue
+        name = normalize_name(str(item["name"]))
+        if not valid_domain(name):
+            problems.append(f"{where}.name: {item['name']!r} is not a domain name")
+            continue
         try:
             records.append(DnsRecord.from_json(item))
         except (ValueError, TypeError) as error:
             problems.append(f"{where}: {error}")
     return records
+
+
+def _unknown_paths(value: Any, where: str) -> list[str]:
+    """Key paths under `value` holding Pulumi's marker for a value not yet known."""
+    if isinstance(value, str):
+        return [where] if UNKNOWN in value else []
+    if isinstance(value, Mapping):
+        return [p for key, item in value.items() for p in _unknown_paths(item, f"{where}.{key}")]
+    if isinstance(value, list):
+        return [
+            p for index, item in enumerate(value) for p in _unknown_paths(item, f"{where}[{index}]")
+        ]
+    return []
 
 
 def _domain(item: Any, where: str, problems: list[str]) -> DomainTarget | None:
@@ -156,8 +204,14 @@ def _domain(item: Any, where: str, problems: list[str]) -> DomainTarget | None:
         relays.append(
             RelayTarget(relay.ip, relay.smtp_port, normalize_name(hostname) if hostname else None)
         )
+    smarthost = item.get("smarthost")
+    if smarthost is not None and smarthost not in SMARTHOSTS:
+        problems.append(f"{where}.smarthost: {smarthost!r} is not one of {', '.join(SMARTHOSTS)}")
     if len(problems) > before:
         return None
+    # Only a domain SES sends for has a configuration set, so a relay domain with one
+    # fronts SES even in outputs that do not name the smarthost.
+    via_ses = smarthost == "ses" or (smarthost is None and bool(item.get("configurationSet")))
     return DomainTarget(
         domain=name,
         sender=str(sender),
@@ -166,6 +220,7 @@ def _domain(item: Any, where: str, problems: list[str]) -> DomainTarget | None:
         region=str(item["region"]) if item.get("region") else None,
         configuration_set=str(item["configurationSet"]) if item.get("configurationSet") else None,
         relays=tuple(relays),
+        ses_smarthost=sender == "postfix" and via_ses,
     )
 
 
@@ -176,16 +231,4 @@ def _assign_records(targets: list[DomainTarget], records: list[DnsRecord]) -> li
         owners = [t.domain for t in targets if is_within(record.name, t.domain)]
         owner = max(owners, key=len) if owners else targets[0].domain
         owned[owner].append(record)
-    return [
-        DomainTarget(
-            domain=t.domain,
-            sender=t.sender,
-            dkim_selectors=t.dkim_selectors,
-            mail_from=t.mail_from,
-            region=t.region,
-            configuration_set=t.configuration_set,
-            relays=t.relays,
-            records=tuple(owned[t.domain]),
-        )
-        for t in targets
-    ]
+    return [replace(t, records=tuple(owned[t.domain])) for t in targets]

@@ -226,11 +226,13 @@ def _standin(
     if "._domainkey." in record.name:
         return replace(record, values=(f"v=DKIM1; k=rsa; p={key}",))
     for name, ips in relay_ips.items():
-        mail_from = next(
-            (str(d.get("mailFrom") or name) for d in domains if d["name"] == name), name
-        )
+        domain = next((d for d in domains if d["name"] == name), {})
+        mail_from = str(domain.get("mailFrom") or name)
         if record.name in (name, mail_from):
             terms = " ".join(f"ip{ipaddress.ip_address(ip).version}:{ip}" for ip in ips)
+            if domain.get("configurationSet"):
+                # The relay's smarthost is SES, which the stack also authorizes.
+                terms += " include:amazonses.com"
             return replace(record, values=(f"v=spf1 {terms} -all",))
     return None
 

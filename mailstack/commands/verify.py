@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -140,9 +141,14 @@ def _targets(args: argparse.Namespace) -> list[DomainTarget]:
 
 def _read_outputs(path: str) -> Any:
     try:
-        text = Path(path).read_text()
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise UsageError(f"--outputs {path!r}: cannot read the file ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"--outputs {path!r}: not UTF-8 text (byte {error.object[error.start]:#04x} at "
+            f"offset {error.start}); expected the JSON of `pulumi stack output --json`"
+        ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
@@ -159,10 +165,12 @@ def _options(args: argparse.Namespace) -> VerifyOptions:
             nameservers.append(parse_nameserver(raw))
         except ValueError as error:
             raise UsageError(f"--nameserver: {error}") from None
-    if args.wait < 0:
-        raise UsageError(f"--wait {args.wait:g}: must be 0 or more seconds")
-    if args.dns_timeout <= 0:
-        raise UsageError(f"--dns-timeout {args.dns_timeout:g}: must be more than 0 seconds")
+    if not math.isfinite(args.wait) or args.wait < 0:
+        raise UsageError(f"--wait {args.wait:g}: must be 0 or more seconds (a finite number)")
+    if not math.isfinite(args.dns_timeout) or args.dns_timeout <= 0:
+        raise UsageError(
+            f"--dns-timeout {args.dns_timeout:g}: must be more than 0 seconds (a finite number)"
+        )
     if args.ca_file and not Path(args.ca_file).is_file():
         raise UsageError(f"--ca-file {args.ca_file!r}: no such file")
     zones = tuple(z.strip().rstrip(".").lower() for z in (args.dnsbl_zone or DEFAULT_DNSBL_ZONES))

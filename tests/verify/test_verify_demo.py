@@ -116,3 +116,25 @@ def test_stand_ins_replace_what_only_a_deployment_knows() -> None:
     assert extra[("_spf.other.example", "TXT")] == ("v=spf1 -all",)
     assert "example.com" in setup.zones
     assert not any("<unknown>" in v for r in setup.records for v in (r.name, *r.values))
+
+
+def test_demo_passes_a_stack_whose_relay_fronts_ses(tmp_path: Path) -> None:
+    # staging: offers.staging.example.com is a Postfix relay with `smarthost: ses`, so its
+    # MAIL FROM is SES's and SES, not the relay, must pass SPF there.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")} | {
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "mailstack", "demo", "--stack", "staging"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    first = result.stdout.split("== 2. deliberate fault", 1)[0]
+    assert "0 fail" in first
+    assert "offers.staging.example.com TXT: v=spf1 ip4:192.0.2.10 include:amazonses.com" in first

@@ -110,6 +110,36 @@ relay AAAA ::1
 unconfirmed A 127.0.0.99
 """
     spf_chain = "".join(f"l{i}.spf TXT {txt('v=spf1 -all')}\n" for i in range(1, 11))
+    many_mx = "".join(
+        f"manymx MX {i} mx{i}.hard.test.\nmx{i} A 192.0.2.{i + 1}\n" for i in range(12)
+    )
+    hard_test = f"""
+{many_mx}
+mxhosts TXT {txt("v=spf1 mx:manymx.hard.test include:amazonses.com -all")}
+afterall TXT {txt("v=spf1 include:amazonses.com -all ip4:192.0.2.1")}
+redirall TXT {txt("v=spf1 -all redirect=amazonses.com")}
+ptr TXT {txt("v=spf1 ptr include:amazonses.com -all")}
+; ESC, BEL and an XML CDATA terminator in a published record
+ctl TXT "v=spf1 include:amazonses.com -all \\027[31m\\007 ]]> &"
+sha1._domainkey TXT {txt("v=DKIM1; h=sha1; p=" + keys.rsa2048)}
+sha256._domainkey TXT {txt("v=DKIM1; h=sha1:sha256; p=" + keys.rsa2048)}
+testing._domainkey TXT {txt("v=DKIM1; t=y; p=" + keys.rsa2048)}
+dangling._domainkey CNAME nothere.hard.test.
+smart TXT {txt("v=spf1 ip4:127.0.0.1 include:amazonses.com -all")}
+bounce.smart MX 10 feedback-smtp.us-east-1.amazonses.com.
+bounce.smart TXT {txt("v=spf1 include:amazonses.com -all")}
+shared TXT {txt("v=spf1 include:amazonses.com -all")}
+shared TXT "google-site-verification=abc"
+service._domainkey TXT {txt("v=DKIM1; s=tlsrpt; p=" + keys.rsa2048)}
+upper TXT {txt("v=spf1 include:amazonses.com -all")}
+_dmarc.upper TXT {txt("V=DMARC1; P=REJECT; ADKIM=S; RUA=MAILTO:R@UPPER.HARD.TEST")}
+; RFC 9989 Organizational Domains: psd=n stops the walk, psd=y marks the name below it
+_dmarc.corp TXT {txt("v=DMARC1; p=reject")}
+_dmarc.brand.corp TXT {txt("v=DMARC1; p=reject; psd=n")}
+_dmarc.mail.brand.corp TXT {txt("v=DMARC1; p=reject; rua=mailto:r@other.corp.hard.test")}
+_dmarc TXT {txt("v=DMARC1; p=reject; psd=y")}
+_dmarc.x.shop TXT {txt("v=DMARC1; p=reject; rua=mailto:r@y.shop.hard.test")}
+"""
     example_net = """
 authrua.example.com._report._dmarc.reports TXT "v=DMARC1"
 mx A 192.0.2.25
@@ -142,6 +172,7 @@ tok2.dkim TXT {txt("p=" + keys.rsa2048)}
             f"_dmarc.typo TXT {txt('v=DMARC1 p=reject')}\n",
         ),
         "amazonses.com": zone_text("amazonses.com", amazonses),
+        "hard.test": zone_text("hard.test", hard_test),
         "127.in-addr.arpa": zone_text("127.in-addr.arpa", reverse_v4),
         "ip6.arpa": zone_text("ip6.arpa", reverse_v6),
         "zen.spamhaus.org": zone_text("zen.spamhaus.org", zen),
