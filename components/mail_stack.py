@@ -130,6 +130,7 @@ class MailStack(pulumi.ComponentResource):
             summary["dkimSelectors"] = list(domain.dkim_selectors)
             summary["relayIps"] = [relay.public_ip]
             summary["relayHostname"] = relay.hostname
+            summary["smarthost"] = domain.relay.smarthost if domain.relay else "none"
             summary["submissionPort"] = relay.submission_port
             spf_terms.append(relay.public_ip.apply(lambda ip: f"ip4:{ip}"))
         if domain.uses_ses:
@@ -138,6 +139,12 @@ class MailStack(pulumi.ComponentResource):
             )
             if domain.sender == "ses":
                 summary["dkimSelectors"] = sender.dkim_selectors
+            else:
+                # Behind a relay, receivers see SES's signature as well as the relay's.
+                relay_selectors = list(domain.dkim_selectors)
+                summary["dkimSelectors"] = sender.dkim_selectors.apply(
+                    lambda tokens: [*relay_selectors, *tokens]
+                )
             summary["configurationSet"] = sender.configuration_set_name
             parts.configuration_set_name = sender.configuration_set_name
             sender_records += sender.records

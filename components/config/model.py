@@ -181,7 +181,7 @@ def load_stack_config(raw: Mapping[str, Any]) -> StackConfig:
         environment = "development"
     default_dns = _dns(raw.get(f"{NAMESPACE}:dns"), f"{NAMESPACE}:dns", problems, None)
     alerts = parse_alerts(raw.get(f"{NAMESPACE}:alerts"), f"{NAMESPACE}:alerts", problems)
-    domains = _domains(raw.get(f"{NAMESPACE}:domains", MISSING), default_dns, problems)
+    domains = _domains(raw.get(f"{NAMESPACE}:domains", MISSING), default_dns, problems, region)
     problems.raise_if_any()
     return StackConfig(environment=str(environment), region=region, alerts=alerts, domains=domains)
 
@@ -300,7 +300,7 @@ def _dns(
 
 
 def _domains(
-    raw: Any, default_dns: DnsSettings | None, problems: Problems
+    raw: Any, default_dns: DnsSettings | None, problems: Problems, region: str
 ) -> tuple[DomainConfig, ...]:
     path = f"{NAMESPACE}:domains"
     if raw is MISSING or raw is None:
@@ -326,8 +326,19 @@ def _domains(
         if key:
             seen[key] = index
         domain = _domain(item, item_path, default_dns, problems)
-        if domain is not None:
-            domains.append(domain)
+        if domain is None:
+            continue
+        ses_region = domain.relay.ses_region if domain.relay else None
+        if ses_region is not None and ses_region != region:
+            # The domain's SES identity, MAIL FROM and alarms live in the stack's region.
+            problems.add(
+                f"{item_path}.relay.sesRegion",
+                ses_region,
+                f"must be the stack's aws:region ({region}), where this stack creates the SES "
+                "identity the relay sends through; use a stack in that region instead",
+            )
+            continue
+        domains.append(domain)
     mail_from_owner: dict[str, str] = {}
     for domain in domains:
         if domain.mail_from in seen and domain.mail_from != domain.name:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pulumi
@@ -152,3 +153,18 @@ def test_no_secret_reaches_outputs_or_inputs_in_plain_text() -> None:
     assert private_body[:64] not in text
     instance = next(r for r in result.resources if r.type == "aws:ec2/instance:Instance")
     assert instance.inputs["userDataBase64"] == SECRET
+
+
+def test_a_relay_fronting_ses_reports_its_smarthost_and_both_signatures() -> None:
+    raw = copy.deepcopy(CONFIG)
+    raw["mailstack:domains"][1]["relay"]["smarthost"] = "ses"
+    del raw["mailstack:domains"][1]["mailFrom"]
+    result = run_program(raw, "prod", build, mocks=DeployedMocks(), preview=False)
+    relay_domain = result.outputs["domains"][1]
+    assert relay_domain["smarthost"] == "ses"
+    assert relay_domain["configurationSet"] == "mail-example-com"
+    assert relay_domain["mailFrom"] == "bounce.mail.example.com"
+    assert relay_domain["dkimSelectors"] == ["relay", *TOKENS]
+    assert records_at(result, "bounce.mail.example.com", "MX") == [
+        ("10 feedback-smtp.eu-west-2.amazonses.com",)
+    ]

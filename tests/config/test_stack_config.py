@@ -315,3 +315,15 @@ def test_stack_without_default_dns_loads_when_every_domain_sets_dns() -> None:
     raw["mailstack:domains"][0]["dns"] = {"provider": "zonefile", "zoneName": "example.com"}
     config = load_stack_config(raw)
     assert [d.dns.provider for d in config.domains] == ["zonefile", "route53"]
+
+
+def test_smarthost_region_must_be_the_stacks_region() -> None:
+    raw = copy.deepcopy(BASE)
+    raw["mailstack:domains"][1]["relay"]["smarthost"] = "ses"
+    raw["mailstack:domains"][1]["relay"]["sesRegion"] = "eu-west-1"
+    messages = problems_of(raw)
+    assert any(
+        m.startswith("mailstack:domains[1].relay.sesRegion:") and "us-east-1" in m for m in messages
+    )
+    raw["mailstack:domains"][1]["relay"]["sesRegion"] = "us-east-1"
+    assert load_stack_config(raw).domains[1].relay is not None
