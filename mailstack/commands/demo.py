@@ -141,29 +141,39 @@ def build_setup(planned: Sequence[DnsRecord], outputs: Mapping[str, Any]) -> Dem
     tokens_used = 0
     generated: list[DnsRecord] = []
     relay_ips: dict[str, list[str]] = {}
+    def easy_dkim_standins(name: str) -> list[str]:
+        nonlocal tokens_used
+        count = EASY_DKIM_TOKENS if unknown_cnames else 0
+        tokens = [STANDIN_TOKEN.format(tokens_used + i + 1) for i in range(count)]
+        tokens_used += count
+        if tokens:
+            notes.append(f"SES Easy DKIM tokens for {name}: {', '.join(tokens)}")
+        return tokens
+
     for domain in domains:
         name = str(domain.get("name", ""))
+        listed = domain.get("dkimSelectors")
+        selectors: list[Any] = listed if isinstance(listed, list) else []
+        known = isinstance(listed, list) and UNKNOWN not in selectors
+        ses_tokens: list[str] = []
         if domain.get("sender", "ses") == "ses":
-            selectors = domain.get("dkimSelectors")
-            if not isinstance(selectors, list) or UNKNOWN in selectors:
-                count = EASY_DKIM_TOKENS if unknown_cnames else 0
-                selectors = [STANDIN_TOKEN.format(tokens_used + i + 1) for i in range(count)]
-                tokens_used += count
-                domain["dkimSelectors"] = selectors
-                if selectors:
-                    notes.append(f"SES Easy DKIM tokens for {name}: {', '.join(selectors)}")
-            for token in selectors:
-                generated.append(
-                    DnsRecord(
-                        f"{token}._domainkey.{name}", "CNAME", (f"{token}.dkim.amazonses.com",)
-                    )
-                )
-                extra.append(
-                    ServedRecord(
-                        f"{token}.dkim.amazonses.com", "TXT", (f"v=DKIM1; k=rsa; p={key}",)
-                    )
-                )
+            if not known:
+                ses_tokens = easy_dkim_standins(name)
+                domain["dkimSelectors"] = ses_tokens
+            else:
+                ses_tokens = [str(s) for s in selectors]
         else:
+            if not known:
+                # Before deployment the relay's own selectors show in its _domainkey records;
+                # a relay fronting SES is also signed by SES's Easy DKIM.
+                relay_selectors = [
+                    r.name.split("._domainkey.", 1)[0]
+                    for r in planned
+                    if r.type == "TXT" and r.name.endswith(f"._domainkey.{name}")
+                ]
+                if domain.get("configurationSet"):
+                    ses_tokens = easy_dkim_standins(name)
+                domain["dkimSelectors"] = [*relay_selectors, *ses_tokens]
             ips = domain.get("relayIps")
             hostname = str(domain.get("relayHostname") or f"relay.{name}")
             if not isinstance(ips, list) or UNKNOWN in ips or not ips:
@@ -175,6 +185,16 @@ def build_setup(planned: Sequence[DnsRecord], outputs: Mapping[str, Any]) -> Dem
                 extra.append(
                     ServedRecord(ipaddress.ip_address(ip).reverse_pointer, "PTR", (hostname,))
                 )
+        for token in ses_tokens:
+            if token.startswith(STANDIN_TOKEN.format("")):
+                generated.append(
+                    DnsRecord(
+                        f"{token}._domainkey.{name}", "CNAME", (f"{token}.dkim.amazonses.com",)
+                    )
+                )
+            extra.append(
+                ServedRecord(f"{token}.dkim.amazonses.com", "TXT", (f"v=DKIM1; k=rsa; p={key}",))
+            )
     records: list[DnsRecord] = []
     for record in planned:
         if UNKNOWN in record.name:
