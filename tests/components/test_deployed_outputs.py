@@ -45,7 +45,9 @@ class DeployedMocks(pulumi.runtime.Mocks):
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
-        return ({"id": "ami-0123", "zoneId": "Z123", "name": args.args.get("name", "")}, [])
+        answer = {"id": "ami-0123", "zoneId": "Z123", "name": args.args.get("name", "")}
+        answer |= {"partition": "aws", "region": "eu-west-2", "accountId": "123456789012"}
+        return (answer, [])
 
 
 def _key_pair() -> tuple[str, str]:
