@@ -137,32 +137,24 @@ def event_rate_alarm_specs(
         )
         # Below the minimum volume the rate reads 0, so a handful of sends cannot page anyone.
         expression = f"IF(sends >= {alerts.minimum_sends}, FILL(events, 0) / sends, 0)"
-        for level in LEVELS:
-            key = f"events-{watches}-rate-{level}"
-            threshold = _level_value(thresholds, level)
-            specs.append(
-                AlarmSpec(
-                    key=key,
-                    name=f"{name_prefix}-{key}",
-                    description=_describe(
-                        f"{subject} (event metrics, at least {alerts.minimum_sends} sends "
-                        f"per {period}s)",
-                        watches,
-                        level,
-                        threshold,
-                    ),
-                    level=level,
-                    watches=watches,
-                    threshold=threshold,
-                    period=period,
-                    evaluation_periods=alerts.evaluation_periods,
-                    datapoints_to_alarm=alerts.evaluation_periods,
-                    treat_missing_data=NO_MAIL_IS_HEALTHY,
-                    metrics=(sends, events),
-                    expression=expression,
-                    pauses_sending=level == "critical",
-                )
+        subject_text = (
+            f"{subject} (event metrics, at least {alerts.minimum_sends} sends per {period}s)"
+        )
+        specs += [
+            _volume_guarded_spec(
+                alerts,
+                name_prefix,
+                f"events-{watches}",
+                subject_text,
+                watches,
+                thresholds,
+                level,
+                (sends, events),
+                expression,
+                pauses_sending=level == "critical",
             )
+            for level in LEVELS
+        ]
     return specs
 
 
@@ -194,30 +186,43 @@ def relay_alarm_specs(
             f"IF({attempts} >= {minimum}, FILL(deferred, 0) / {attempts}, 0)",
         ),
     )
-    specs: list[AlarmSpec[str]] = []
-    for watches, thresholds, used, expression in kinds:
-        for level in LEVELS:
-            key = f"{watches}-rate-{level}"
-            threshold = _level_value(thresholds, level)
-            specs.append(
-                AlarmSpec(
-                    key=key,
-                    name=f"{name_prefix}-{key}",
-                    description=_describe(
-                        f"Postfix relay {relay_name} (at least {minimum} messages per {period}s)",
-                        watches,
-                        level,
-                        threshold,
-                    ),
-                    level=level,
-                    watches=watches,
-                    threshold=threshold,
-                    period=period,
-                    evaluation_periods=alerts.evaluation_periods,
-                    datapoints_to_alarm=alerts.evaluation_periods,
-                    treat_missing_data=NO_MAIL_IS_HEALTHY,
-                    metrics=used,
-                    expression=expression,
-                )
-            )
-    return specs
+    subject = f"Postfix relay {relay_name} (at least {minimum} messages per {period}s)"
+    return [
+        _volume_guarded_spec(
+            alerts, name_prefix, watches, subject, watches, thresholds, level, used, expression
+        )
+        for watches, thresholds, used, expression in kinds
+        for level in LEVELS
+    ]
+
+
+def _volume_guarded_spec(
+    alerts: AlertSettings,
+    name_prefix: str,
+    key_stem: str,
+    subject: str,
+    watches: str,
+    thresholds: Thresholds,
+    level: str,
+    metrics: tuple[MetricRef[N], ...],
+    expression: str,
+    pauses_sending: bool = False,
+) -> AlarmSpec[N]:
+    """A metric-math rate alarm whose expression reads 0 below its minimum volume."""
+    key = f"{key_stem}-rate-{level}"
+    threshold = _level_value(thresholds, level)
+    return AlarmSpec(
+        key=key,
+        name=f"{name_prefix}-{key}",
+        description=_describe(subject, watches, level, threshold),
+        level=level,
+        watches=watches,
+        threshold=threshold,
+        period=alerts.period_seconds,
+        evaluation_periods=alerts.evaluation_periods,
+        datapoints_to_alarm=alerts.evaluation_periods,
+        treat_missing_data=NO_MAIL_IS_HEALTHY,
+        metrics=metrics,
+        expression=expression,
+        pauses_sending=pauses_sending,
+    )

@@ -13,8 +13,10 @@ import dns.rcode
 
 
 @contextlib.contextmanager
-def udp_server(rcode: dns.rcode.Rcode | None) -> Iterator[tuple[str, int]]:
-    """Answer each query with `rcode`; with None, read queries and never answer."""
+def udp_server(
+    rcode: dns.rcode.Rcode | None, silent: threading.Event | None = None
+) -> Iterator[tuple[str, int]]:
+    """Answer each query with `rcode`; with None, or once `silent` is set, never answer."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(0.1)
@@ -28,7 +30,7 @@ def udp_server(rcode: dns.rcode.Rcode | None) -> Iterator[tuple[str, int]]:
                 continue
             except OSError:
                 return
-            if rcode is None:
+            if rcode is None or (silent is not None and silent.is_set()):
                 continue
             response = dns.message.make_response(dns.message.from_wire(payload))
             response.set_rcode(rcode)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import json
-import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -362,42 +359,9 @@ def test_a_silent_server_costs_one_timeout_per_domain_not_one_per_step() -> None
 # --- --wait ---------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _servfail_then_silent() -> Iterator[tuple[str, int, threading.Event]]:
-    """Answer SERVFAIL until the event is set, then never answer again."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(0.1)
-    silent = threading.Event()
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                payload, peer = sock.recvfrom(65535)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if silent.is_set():
-                continue
-            response = dns.message.make_response(dns.message.from_wire(payload))
-            response.set_rcode(dns.rcode.SERVFAIL)
-            sock.sendto(response.to_wire(), peer)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        ip, port = sock.getsockname()
-        yield ip, port, silent
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        sock.close()
-
-
 def test_wait_stops_at_its_deadline_even_when_a_retry_hangs() -> None:
-    with _servfail_then_silent() as (ip, port, silent):
+    silent = threading.Event()
+    with udp_server(dns.rcode.SERVFAIL, silent) as (ip, port):
 
         def progress(message: str) -> None:
             if "retrying in" in message:
