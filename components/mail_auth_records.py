@@ -66,26 +66,18 @@ def auth_records(
                 key=f"{key}-mail-from-spf", name=domain.mail_from, type="TXT", values=[spf], ttl=ttl
             )
         )
-    if domain.mta_sts is not None:
-        records.append(
-            RecordInput(
-                key=f"{key}-mta-sts",
-                name=mta_sts_record_name(domain.name),
-                type="TXT",
-                values=[mta_sts_txt(domain.mta_sts)],
-                ttl=ttl,
-            )
-        )
-    if domain.tls_rpt:
-        records.append(
-            RecordInput(
-                key=f"{key}-tls-rpt",
-                name=tls_rpt_record_name(domain.name),
-                type="TXT",
-                values=[tls_rpt_txt(domain.tls_rpt)],
-                ttl=ttl,
-            )
-        )
+    optional = [
+        ("mta-sts", mta_sts_record_name(domain.name), mta_sts_txt(domain.mta_sts))
+        if domain.mta_sts is not None
+        else None,
+        ("tls-rpt", tls_rpt_record_name(domain.name), tls_rpt_txt(domain.tls_rpt))
+        if domain.tls_rpt
+        else None,
+    ]
+    records += [
+        RecordInput(key=f"{key}-{kind}", name=name, type="TXT", values=[value], ttl=ttl)
+        for kind, name, value in filter(None, optional)
+    ]
     return records
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from mailstack.commands.plan import write_zone_files
 from mailstack.plan import run_program
 from tests.components.test_deployed_outputs import PUBLIC_PEM, TOKENS, DeployedMocks
 from tests.support import dns_server
+from tests.support.environment import without_aws_credentials
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG: dict[str, Any] = {
@@ -68,11 +68,7 @@ def test_deployed_outputs_verify_clean_against_the_zone_they_export(tmp_path: Pa
         "example.com": zone_file.read_text(encoding="utf-8"),
         "amazonses.com": amazonses_zone(),
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-        "AWS_CONFIG_FILE": str(tmp_path / "none"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+    env = without_aws_credentials(tmp_path)
     with dns_server.serve_zones(zones) as (ip, port):
         run = subprocess.run(
             [

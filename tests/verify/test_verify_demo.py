@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,15 +13,13 @@ import dns.rdatatype
 
 from checks.embedded_dns import EmbeddedDnsServer, ServedRecord
 from components.records.dns_record import DnsRecord
+from tests.support.environment import without_aws_credentials
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_demo_verifies_the_dev_stack_and_catches_a_second_spf_record(tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")} | {
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-        "AWS_CONFIG_FILE": str(tmp_path / "none"),
-    }
+    env = without_aws_credentials(tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "mailstack", "demo"],
         cwd=ROOT,
@@ -121,10 +118,7 @@ def test_stand_ins_replace_what_only_a_deployment_knows() -> None:
 def test_demo_passes_a_stack_whose_relay_fronts_ses(tmp_path: Path) -> None:
     # staging: offers.staging.example.com is a Postfix relay with `smarthost: ses`, so its
     # MAIL FROM is SES's and SES, not the relay, must pass SPF there.
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")} | {
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-        "AWS_CONFIG_FILE": str(tmp_path / "none"),
-    }
+    env = without_aws_credentials(tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "mailstack", "demo", "--stack", "staging"],
         cwd=ROOT,
