@@ -26,7 +26,11 @@ __all__ = [
     "VOID_LIMIT",
     "Evaluation",
     "IpAddress",
-    "SpfAnalysis", "SpfFetch", "analyse", "check_host"]
+    "SpfAnalysis",
+    "SpfFetch",
+    "analyse",
+    "check_host",
+]
 
 
 @dataclass(frozen=True)
@@ -113,9 +117,7 @@ class _Walker:
         # (lookups, voids) below each name already walked.
         self.seen: dict[str, tuple[int, int]] = {}
 
-    async def walk(
-        self, domain: str, record: SpfRecord, path: tuple[str, ...]
-    ) -> tuple[int, int]:
+    async def walk(self, domain: str, record: SpfRecord, path: tuple[str, ...]) -> tuple[int, int]:
         analysis = self.analysis
         terms: list[tuple[str, Mechanism | None, str]] = [
             (m.kind, m, m.domain_spec or domain)

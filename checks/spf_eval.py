@@ -56,9 +56,7 @@ class _Budget:
         if lookup.void:
             self.voids += 1
             if self.voids > VOID_LIMIT:
-                raise _PermError(
-                    f"more than {VOID_LIMIT} void lookups (RFC 7208 section 4.6.4)"
-                )
+                raise _PermError(f"more than {VOID_LIMIT} void lookups (RFC 7208 section 4.6.4)")
 
 
 @dataclass(frozen=True)
@@ -148,9 +146,7 @@ async def _expand(state: _State, spec: str, context: MacroContext) -> str:
     return target
 
 
-async def _matches(
-    state: _State, mechanism: Mechanism, domain: str, context: MacroContext
-) -> bool:
+async def _matches(state: _State, mechanism: Mechanism, domain: str, context: MacroContext) -> bool:
     kind = mechanism.kind
     ip = state.ip
     if kind == "all":
@@ -158,7 +154,9 @@ async def _matches(
     if kind in ("ip4", "ip6"):
         return mechanism.network is not None and ip in mechanism.network
     state.budget.spend()
-    target = await _expand(state, mechanism.domain_spec, context) if mechanism.domain_spec else domain
+    target = domain
+    if mechanism.domain_spec:
+        target = await _expand(state, mechanism.domain_spec, context)
     if not target:
         return False
     if kind == "include":

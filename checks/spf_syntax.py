@@ -27,7 +27,8 @@ _EXP_ONLY_LETTERS = "crtCRT"
 # A macro expansion longer than this is abuse, not a name (a domain name is at most 253).
 MAX_EXPANSION = 8192
 MAX_NAME = 253
-_IP4 = re.compile(r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IP4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 _IP6 = re.compile(r"[0-9A-Fa-f:.]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

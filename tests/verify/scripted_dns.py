@@ -69,9 +69,7 @@ def _rdata(rdtype: str, value: Any) -> dns.rdata.Rdata | None:
         if rdtype == "PTR":
             return dns.rdtypes.ANY.PTR.PTR(cls, dns.rdatatype.PTR, dns.name.from_text(value))
         if rdtype == "CNAME":
-            return dns.rdtypes.ANY.CNAME.CNAME(
-                cls, dns.rdatatype.CNAME, dns.name.from_text(value)
-            )
+            return dns.rdtypes.ANY.CNAME.CNAME(cls, dns.rdatatype.CNAME, dns.name.from_text(value))
     except (ValueError, dns.exception.DNSException):
         return None  # a value DNS cannot carry is simply not served
     return None
