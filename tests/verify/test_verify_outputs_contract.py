@@ -44,7 +44,7 @@ def _with(**changes: Any) -> dict[str, Any]:
         ("[" * 1000 + "]" * 1000, "JSON nested too deeply"),
         (
             {"records": [], "domains": [GOOD_DOMAIN | {"x": [[[[[[[[[[{}]]]]]]]]]]}]},
-            "outputs.json.domains[0].x[0][0][0][0][0][0][0]",
+            "outputs.json.domains[0].x[0][0][0][0][0][0]: nested deeper than 8 levels",
         ),
         (_with(relayHostname=5), "domains[0].relayHostname: the number 5 is not a domain name"),
         (_with(name=["a.example.com"]), "domains[0].name: a list is not a domain name"),
