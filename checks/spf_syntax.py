@@ -13,11 +13,11 @@ MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
 # Terms that cost a DNS query under the 10-lookup limit (RFC 7208 section 4.6.4).
 LOOKUP_MECHANISMS = ("include", "a", "mx", "ptr", "exists")
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")
 _MACRO_EXPAND = r"%\{[slodiphcrtvSLODIPHCRTV][0-9]*[rR]?[.\-+,/_=]*\}|%%|%_|%-"
-_MACRO_STRING = re.compile(rf"^(?:{_MACRO_EXPAND}|[\x21-\x24\x26-\x7e])*$")
+_MACRO_STRING = re.compile(rf"(?:{_MACRO_EXPAND}|[\x21-\x24\x26-\x7e])*")
 _TOPLABEL = re.compile(
-    r"^(?:[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*|[A-Za-z0-9]+-[A-Za-z0-9\-]*[A-Za-z0-9])$"
+    r"(?:[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*|[A-Za-z0-9]+-[A-Za-z0-9\-]*[A-Za-z0-9])"
 )
 _MACRO_ANYWHERE = re.compile(_MACRO_EXPAND)
 # Letters allowed only in the explanation string (RFC 7208 section 7.2).
@@ -98,7 +98,7 @@ def valid_domain_spec(spec: str) -> str | None:
     """None when `spec` is a valid RFC 7208 domain-spec, else the reason it is not."""
     if not spec:
         return "empty domain"
-    if not _MACRO_STRING.match(spec):
+    if not _MACRO_STRING.fullmatch(spec):
         return "contains characters outside the SPF macro-string grammar"
     for letter in re.findall(r"%\{(.)", spec):
         if letter in _EXP_ONLY_LETTERS:
@@ -108,7 +108,7 @@ def valid_domain_spec(spec: str) -> str | None:
     labels = spec.rstrip(".").split(".")
     if len(labels) < 2:
         return "needs at least two labels (a domain name, not a single word)"
-    if not _TOPLABEL.match(labels[-1]):
+    if not _TOPLABEL.fullmatch(labels[-1]):
         return f"top label {labels[-1]!r} is not a valid domain label"
     if any(not label for label in labels[:-1] if not has_macro(label)):
         return "contains an empty label"
@@ -137,7 +137,7 @@ def parse_spf(text: str) -> SpfRecord:
     for term in [t for t in text.split(" ")[1:] if t]:
         if "=" in term and ":" not in term.split("=", 1)[0]:
             name, value = term.split("=", 1)
-            if not _NAME.match(name):
+            if not _NAME.fullmatch(name):
                 problems.append(f"{term!r}: modifier name {name!r} is not valid")
                 continue
             lowered = name.lower()
@@ -154,7 +154,7 @@ def parse_spf(text: str) -> SpfRecord:
                     if explanation is not None:
                         problems.append("exp= appears more than once")
                     explanation = value
-            elif not _MACRO_STRING.match(value):
+            elif not _MACRO_STRING.fullmatch(value):
                 problems.append(f"{term!r}: modifier value is not a valid macro-string")
             continue
         try:
@@ -170,7 +170,7 @@ def _parse_directive(term: str) -> Mechanism:
     qualifier = "+"
     if term[0] in QUALIFIERS:
         qualifier, term = term[0], term[1:]
-    match = re.match(r"^([A-Za-z0-9]+)(.*)$", term)
+    match = re.fullmatch(r"([A-Za-z0-9]+)(.*)", term, re.DOTALL)
     if not match:
         raise ValueError("not a mechanism or modifier")
     kind, rest = match.group(1).lower(), match.group(2)
@@ -201,7 +201,7 @@ def _parse_directive(term: str) -> Mechanism:
 def _split_dual_cidr(rest: str, allow: bool) -> tuple[str | None, int | None, int | None]:
     cidr4: int | None = None
     cidr6: int | None = None
-    match = re.search(r"(?:/([0-9]+))?(?://([0-9]+))?$", rest)
+    match = re.search(r"(?:/([0-9]+))?(?://([0-9]+))?\Z", rest)
     if allow and match and match.group(0):
         if match.group(1) is not None:
             cidr4 = _cidr(match.group(1), 32)
