@@ -4,6 +4,7 @@ naming the JSON path, never a traceback; values are validated by full match befo
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,18 @@ def test_any_json_gives_targets_or_a_target_error(domains: Any, records: Any) ->
         assert error.problems
     else:
         assert targets
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("192.0.2.1:\u00b2", "port '\u00b2' is not 1-65535"),  # a digit to str.isdigit only
+        ("fe80::1%eth0", "'fe80::1%eth0' is not an IP address"),
+        ("[2001:db8::1]:\u0665", "is not 1-65535"),
+    ],
+)
+def test_ip_port_values_are_full_matched(text: str, reason: str) -> None:
+    from checks.endpoint import parse_ip_port
+
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        parse_ip_port(text, "relay IP", 25, "expected IP[:PORT]")
