@@ -1,9 +1,10 @@
 """check_host() against the official RFC 7208 test suite (openspf.org release 2014.04).
 
 The suite (tests/verify/data/rfc7208-tests.yml, licence in rfc7208-tests.LICENSE, taken
-unchanged from the pyspf source distribution) is served over real DNS by the scripted
-server on loopback, scenario by scenario, and every test's result must be one the suite
-accepts.
+unchanged from the pyspf source distribution) is served over real DNS (UDP and TCP) by the
+scripted server on loopback (tests/verify/scripted_dns.py), scenario by scenario, and every
+test's result must be one the suite accepts. Knot is not used here: the suite needs names
+that never answer (TIMEOUT), records with control characters, and a fresh zone per scenario.
 
 Skipped, each for the reason given in SKIPPED:
 - cases with an empty MAIL FROM: the identity is then postmaster@<HELO>, and `mailstack
