@@ -7,6 +7,7 @@ import binascii
 import re
 from dataclasses import dataclass
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
@@ -88,11 +89,20 @@ def parse_key_record(text: str) -> DkimKey:
             raise DkimKeyError(
                 f"p= holds {len(data)} bytes; an Ed25519 key is 32 raw bytes (RFC 8463)"
             )
-        ed25519.Ed25519PublicKey.from_public_bytes(data)
+        try:
+            ed25519.Ed25519PublicKey.from_public_bytes(data)
+        except (ValueError, UnsupportedAlgorithm) as error:
+            raise DkimKeyError(f"p= is not a usable Ed25519 key: {error}") from None
         return DkimKey("ed25519", 256, testing=testing, strict=strict)
     try:
         key = load_der_public_key(data)
-    except ValueError:
+    except UnsupportedAlgorithm as error:
+        # An EC key on a curve the library does not know, or an algorithm DKIM lacks.
+        raise DkimKeyError(
+            f"p= holds a key of an unsupported algorithm or curve ({error}); k=rsa needs an "
+            "RSA SubjectPublicKeyInfo (RFC 6376 section 3.6.1)"
+        ) from None
+    except (ValueError, TypeError):
         raise DkimKeyError(
             "p= is not a DER-encoded RSA SubjectPublicKeyInfo (RFC 6376 section 3.6.1)"
         ) from None

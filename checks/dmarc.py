@@ -25,7 +25,7 @@ _MAX_WALK_LABELS = 8
 
 def is_dmarc(text: str) -> bool:
     # ABNF literals are case-insensitive (RFC 5234), so "V=" counts; DMARC1 is given in hex.
-    return re.match(r"^[vV]\s*=\s*DMARC1\s*(;|$)", text) is not None
+    return re.match(r"[vV]\s*=\s*DMARC1\s*(;|\Z)", text) is not None
 
 
 @dataclass
@@ -96,7 +96,7 @@ def _check_tag(record: DmarcRecord, name: str, value: str) -> None:
             record.errors.append(f"fo={value!r} has invalid options {bad} (allowed: 0, 1, d, s)")
     elif name in ("rua", "ruf"):
         for uri in (u.strip() for u in value.split(",")):
-            if not re.match(r"^mailto:[^@\s]+@[^@\s!]+(![0-9]+[kmgt]?)?$", uri, re.IGNORECASE):
+            if not re.fullmatch(r"mailto:[^@\s]+@[^@\s!]+(![0-9]+[kmgt]?)?", uri, re.IGNORECASE):
                 record.errors.append(
                     f"{name}= entry {uri!r} is not a mailto: URI (RFC 9989 section 4.7)"
                 )

@@ -16,6 +16,8 @@ from components.records.dns_record import DnsRecord, is_within
 SES_SPF_DOMAIN = "amazonses.com"
 # How many addresses of SES's published ranges stand in for "SES" in an SPF evaluation.
 _SES_SAMPLE = 3
+# A report lists this many DNS-querying terms; an abusive tree has thousands.
+_TERMS_SHOWN = 30
 
 
 # --- SPF -----------------------------------------------------------------------------------
@@ -82,7 +84,10 @@ async def _spf_record_checks(resolver: Resolver, domain: str, text: str) -> list
     else:
         followed = f" (followed {', '.join(analysis.included)})" if analysis.included else ""
         results.append(passed("spf.syntax", f"every term is valid RFC 7208 syntax{followed}"))
-    terms = ", ".join(analysis.lookup_terms)
+    shown = analysis.lookup_terms[:_TERMS_SHOWN]
+    terms = ", ".join(shown)
+    if len(analysis.lookup_terms) > len(shown):
+        terms += f", ... ({len(analysis.lookup_terms) - len(shown)} more terms)"
     if analysis.lookups > spf.LOOKUP_LIMIT:
         results.append(
             failed(

@@ -7,6 +7,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from checks.deadline import DEFAULT_PROBE_DEADLINE, Deadline
 from checks.endpoint import IpAddress, parse_ip_port
 from checks.report import CheckResult, failed, passed, skipped, warned
 from checks.resolver import Outcome, Resolver
@@ -34,7 +35,8 @@ def parse_relay_ip(text: str) -> RelayTarget:
 @dataclass(frozen=True)
 class SmtpSettings:
     enabled: bool = True
-    timeout: float = 10.0
+    timeout: float = 10.0  # per read
+    probe_deadline: float = DEFAULT_PROBE_DEADLINE  # the whole probe of one relay
     ca_file: str | None = None
     disabled_reason: str = "SMTP probing is disabled"
 
@@ -44,13 +46,24 @@ async def relay_checks(
     target: RelayTarget,
     dnsbl_zones: Sequence[str],
     smtp: SmtpSettings,
+    deadline: Deadline | None = None,
 ) -> list[CheckResult]:
+    check_deadline = deadline or Deadline.after(smtp.probe_deadline)
     ptr_name, ptr_problem = await forward_confirmed_name(resolver, target.ip)
     result: ProbeResult | None = None
     if smtp.enabled:
         tls_host = target.hostname or ptr_name
+        # The probe thread cannot be cancelled, so it gets its own deadline, never later
+        # than the check's: the run then never waits for a thread past its budget.
+        probe_deadline = check_deadline.sooner(smtp.probe_deadline)
         result = await asyncio.to_thread(
-            probe, str(target.ip), target.smtp_port, tls_host, smtp.timeout, smtp.ca_file
+            probe,
+            str(target.ip),
+            target.smtp_port,
+            tls_host,
+            smtp.timeout,
+            smtp.ca_file,
+            probe_deadline,
         )
     return [
         _ptr_check(target, ptr_name, ptr_problem, result, smtp),
@@ -69,7 +82,7 @@ async def forward_confirmed_name(resolver: Resolver, ip: IpAddress) -> tuple[str
     tried: list[str] = []
     for name in ptr.values:
         forward = await resolver.lookup(name, rdtype)
-        addresses = {ipaddress.ip_address(v) for v in forward.values}
+        addresses = {_address(v) for v in forward.values}
         if ip in addresses:
             return name, ""
         tried.append(f"{name} {rdtype} -> {', '.join(forward.values) or forward.describe()}")
@@ -77,6 +90,13 @@ async def forward_confirmed_name(resolver: Resolver, ip: IpAddress) -> tuple[str
         f"PTR of {ip} is {', '.join(ptr.values)} but no name resolves back to {ip} "
         f"({'; '.join(tried)})"
     )
+
+
+def _address(value: str) -> IpAddress | None:
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
 
 
 def _ptr_check(
@@ -90,6 +110,12 @@ def _ptr_check(
     if name is None:
         return failed(check, f"{problem} (receivers distrust mail from IPs without FCrDNS)")
     announced = result.ehlo_name if result and result.connected else None
+    if result and result.connected and result.ehlo_problem:
+        return failed(
+            check,
+            f"{target.ip}: {result.ehlo_problem} (RFC 5321 section 4.1.1.1: the reply starts "
+            f"with the server's domain); expected {name}",
+        )
     if announced:
         if announced != name:
             return failed(
@@ -137,7 +163,7 @@ async def dnsbl_check(resolver: Resolver, ip: IpAddress, zones: Sequence[str]) -
         elif lookup.failed:
             unanswered.append(f"{zone} ({lookup.error})")
         elif lookup.ok:
-            codes = [ipaddress.ip_address(v) for v in lookup.values]
+            codes = [c for c in (_address(v) for v in lookup.values) if c is not None]
             # 127.255.255.0/24 is Spamhaus's "query refused" family, not a listing.
             if all(c in ipaddress.ip_network("127.255.255.0/24") for c in codes):
                 unanswered.append(f"{zone} (refused the query: {', '.join(lookup.values)})")

@@ -7,13 +7,21 @@ The endpoint follows boto3's usual configuration, so `AWS_ENDPOINT_URL` (or
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.config
 import botocore.exceptions
 
+from checks.deadline import Deadline
 from checks.report import CheckResult, failed, passed, skipped, warned
+
+# What an AWS region name looks like (us-east-1, eu-central-2, us-gov-west-1, cn-north-1).
+REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
 
 CHECK_IDS = (
     "ses.identity_verified",
@@ -36,6 +44,29 @@ class SesSettings:
     enabled: bool = True
     disabled_reason: str = "SES API checks are disabled"
     endpoint_url: str | None = None
+    # Budget for all SES calls of one domain (seconds); the runner lowers it to what is
+    # left of the check's deadline.
+    timeout: float = 10.0
+
+
+@functools.cache
+def ses_regions() -> frozenset[str]:
+    """Regions with an SES v2 endpoint, in every partition botocore knows."""
+    session = boto3.Session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("sesv2", partition_name=partition)
+    )
+
+
+def region_problem(region: str, custom_endpoint: bool) -> str | None:
+    """Why SES cannot be asked in `region`, or None."""
+    if not REGION.fullmatch(region):
+        return f"{region!r} is not an AWS region name (expected e.g. us-east-1)"
+    if not custom_endpoint and region not in ses_regions():
+        return f"region {region} has no SES endpoint (botocore knows no sesv2 endpoint there)"
+    return None
 
 
 async def ses_checks(target: SesTarget, settings: SesSettings) -> list[CheckResult]:
@@ -53,10 +84,28 @@ def _ses_checks(target: SesTarget, settings: SesSettings) -> list[CheckResult]:
         )
         return [skipped(check, reason) for check in CHECK_IDS]
     region = target.region or session.region_name or "us-east-1"
-    kwargs: dict[str, Any] = {"region_name": region}
+    # A configured endpoint (a local moto server, a VPC endpoint) serves any region name.
+    custom = bool(settings.endpoint_url) or any(
+        k.startswith("AWS_ENDPOINT_URL") for k in os.environ
+    )
+    problem = region_problem(region, custom)
+    if problem:
+        return [failed(check, f"cannot check SES: {problem}") for check in CHECK_IDS]
+    deadline = Deadline.after(settings.timeout)
+    per_call = max(0.5, settings.timeout / 3)
+    kwargs: dict[str, Any] = {
+        "region_name": region,
+        "config": botocore.config.Config(
+            connect_timeout=per_call, read_timeout=per_call, retries={"max_attempts": 1}
+        ),
+    }
     if settings.endpoint_url:
         kwargs["endpoint_url"] = settings.endpoint_url
-    v2 = session.client("sesv2", **kwargs)
+    try:
+        v2 = session.client("sesv2", **kwargs)
+    except (botocore.exceptions.BotoCoreError, ValueError) as error:
+        detail = f"cannot create an SES client for region {region!r}: {error}"
+        return [failed(check, detail) for check in CHECK_IDS]
     try:
         identity = v2.get_email_identity(EmailIdentity=target.domain)
     except botocore.exceptions.ClientError as error:
@@ -71,12 +120,19 @@ def _ses_checks(target: SesTarget, settings: SesSettings) -> list[CheckResult]:
     except (botocore.exceptions.BotoCoreError, OSError) as error:
         detail = f"cannot reach the SES API in {region}: {error}"
         return [failed(check, detail) for check in CHECK_IDS]
-    return [
-        _identity_verified(identity, target, region),
-        _dkim_status(identity, target),
-        _mail_from_status(identity, session, kwargs, target),
-        _sending_enabled(session, v2, kwargs, target, region),
-    ]
+    results = [_identity_verified(identity, target, region), _dkim_status(identity, target)]
+    late = f"SES API calls {deadline.describe()}"
+    results.append(
+        failed("ses.mail_from_status", late)
+        if deadline.expired
+        else _mail_from_status(identity, session, kwargs, target)
+    )
+    results.append(
+        failed("ses.sending_enabled", late)
+        if deadline.expired
+        else _sending_enabled(session, v2, kwargs, target, region)
+    )
+    return results
 
 
 def _message(error: botocore.exceptions.ClientError) -> str:

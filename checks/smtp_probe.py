@@ -1,12 +1,19 @@
 """One look at a relay over SMTP: its EHLO name, STARTTLS with certificate validation, and
-whether it relays for a stranger. Blocking (smtplib); callers run it in a thread."""
+whether it relays for a stranger. Blocking; callers run it in a thread.
+
+The whole probe (both connections) ends by one deadline, and every reply is capped in
+bytes and lines (checks/smtp_reply.py), so a hostile server can neither hold it open
+nor flood it.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import smtplib
 import ssl
 from dataclasses import dataclass
+
+from checks.deadline import DEFAULT_PROBE_DEADLINE, Deadline
+from checks.smtp_reply import Reply, SmtpConnection, SmtpError, printable
 
 # The probe's own names: a reserved TLD, so nothing can ever be delivered anywhere.
 PROBE_HELO = "verify.mailstack.invalid"
@@ -18,6 +25,8 @@ class ProbeResult:
     connected: bool
     error: str = ""
     ehlo_name: str | None = None
+    # Why the EHLO reply names no server (RFC 5321 section 4.1.1.1 requires it first).
+    ehlo_problem: str = ""
     starttls_offered: bool = False
     tls_ok: bool = False
     tls_error: str = ""
@@ -26,9 +35,8 @@ class ProbeResult:
     relay_reply: str = ""
 
 
-def _reply_text(code: int, message: bytes | str) -> str:
-    text = message.decode(errors="replace") if isinstance(message, bytes) else message
-    return f"{code} {' '.join(text.split())}"
+def _extensions(reply: Reply) -> set[str]:
+    return {line.split()[0].upper() for line in reply.lines[1:] if line.split()}
 
 
 def probe(
@@ -37,85 +45,92 @@ def probe(
     tls_hostname: str | None,
     timeout: float = 10.0,
     ca_file: str | None = None,
+    deadline: Deadline | None = None,
 ) -> ProbeResult:
-    """Connect twice: once for EHLO + STARTTLS, once for a relay attempt (never sends DATA)."""
+    """Connect twice: once for EHLO + STARTTLS, once for a relay attempt (never sends DATA).
+
+    `timeout` bounds each read; `deadline` (default DEFAULT_PROBE_DEADLINE from now) the
+    whole probe.
+    """
+    deadline = deadline or Deadline.after(DEFAULT_PROBE_DEADLINE)
     try:
-        client = smtplib.SMTP(timeout=timeout)
-        client.connect(host, port)
-    except (OSError, smtplib.SMTPException) as error:
-        return ProbeResult(False, error=f"cannot connect to {host} port {port}: {error}")
+        client = SmtpConnection(host, port, deadline, timeout)
+    except SmtpError as error:
+        return ProbeResult(False, error=str(error))
     try:
-        code, message = client.ehlo(PROBE_HELO)
-        if code != 250:
-            return ProbeResult(True, error=f"EHLO refused: {_reply_text(code, message)}")
-        first = message.decode(errors="replace").splitlines()[0].split()
-        ehlo_name = first[0].rstrip(".").lower() if first else None
-        offered = client.has_extn("starttls")
+        banner = client.read_reply("banner")
+        if banner.code != 220:
+            return ProbeResult(True, error=f"the server refused the session: {banner.describe()}")
+        reply = client.command(f"EHLO {PROBE_HELO}")
+        if reply.code != 250:
+            return ProbeResult(True, error=f"EHLO refused: {reply.describe()}")
+        first = reply.lines[0].split()
+        ehlo_name = printable(first[0].rstrip(".").lower(), 253) if first else None
+        problem = "" if first else f"the EHLO reply {reply.describe()!r} names no server"
+        offered = "STARTTLS" in _extensions(reply)
         tls_ok, tls_error, version = False, "", ""
         if offered:
             tls_ok, tls_error, version = _starttls(client, tls_hostname, ca_file)
-    except (OSError, smtplib.SMTPException) as error:
+    except SmtpError as error:
         return ProbeResult(True, error=f"SMTP conversation failed: {error}")
     finally:
         with contextlib.suppress(Exception):
-            client.quit()
-        with contextlib.suppress(Exception):
             client.close()
-    accepted, reply = _relay_attempt(host, port, timeout)
+    accepted, relay_reply = _relay_attempt(host, port, timeout, deadline)
     return ProbeResult(
         True,
         ehlo_name=ehlo_name,
+        ehlo_problem=problem,
         starttls_offered=offered,
         tls_ok=tls_ok,
         tls_error=tls_error,
         tls_version=version,
         relay_accepted=accepted,
-        relay_reply=reply,
+        relay_reply=relay_reply,
     )
 
 
 def _starttls(
-    client: smtplib.SMTP, hostname: str | None, ca_file: str | None
+    client: SmtpConnection, hostname: str | None, ca_file: str | None
 ) -> tuple[bool, str, str]:
     if not hostname:
         return False, "no hostname known to validate the certificate against", ""
-    code, message = client.docmd("STARTTLS")
-    if code != 220:
-        return False, f"STARTTLS refused: {_reply_text(code, message)}", ""
+    reply = client.command("STARTTLS")
+    if reply.code != 220:
+        return False, f"STARTTLS refused: {reply.describe()}", ""
     context = ssl.create_default_context(cafile=ca_file)
-    sock = client.sock
-    assert sock is not None
     try:
-        wrapped = context.wrap_socket(sock, server_hostname=hostname)
+        version = client.starttls(context, hostname)
     except ssl.SSLCertVerificationError as error:
         return False, f"certificate not valid for {hostname}: {error.verify_message}", ""
     except (ssl.SSLError, OSError) as error:
-        return False, f"TLS handshake failed: {error}", ""
-    client.sock = wrapped
-    client.file = None
-    version = wrapped.version() or ""
-    client.ehlo(PROBE_HELO)
+        return False, f"TLS handshake failed: {printable(str(error))}", ""
+    after = client.command(f"EHLO {PROBE_HELO}")
+    if after.code != 250:
+        return False, f"EHLO after STARTTLS refused: {after.describe()}", version
     return True, "", version
 
 
-def _relay_attempt(host: str, port: int, timeout: float) -> tuple[bool | None, str]:
+def _relay_attempt(
+    host: str, port: int, timeout: float, deadline: Deadline
+) -> tuple[bool | None, str]:
     try:
-        client = smtplib.SMTP(timeout=timeout)
-        client.connect(host, port)
-    except (OSError, smtplib.SMTPException) as error:
+        client = SmtpConnection(host, port, deadline, timeout)
+    except SmtpError as error:
         return None, f"cannot connect for the relay attempt: {error}"
     try:
-        client.ehlo(PROBE_HELO)
-        code, message = client.mail("")
-        if code >= 400:
-            return False, f"MAIL FROM:<> -> {_reply_text(code, message)}"
-        code, message = client.rcpt(PROBE_RECIPIENT)
-        return 200 <= code < 300, f"RCPT TO:<{PROBE_RECIPIENT}> -> {_reply_text(code, message)}"
-    except (TimeoutError, OSError, smtplib.SMTPException) as error:
+        client.read_reply("banner")
+        client.command(f"EHLO {PROBE_HELO}")
+        reply = client.command("MAIL FROM:<>")
+        if reply.code >= 400:
+            return False, f"MAIL FROM:<> -> {reply.describe()}"
+        reply = client.command(f"RCPT TO:<{PROBE_RECIPIENT}>")
+        accepted = 200 <= reply.code < 300
+        return accepted, f"RCPT TO:<{PROBE_RECIPIENT}> -> {reply.describe()}"
+    except SmtpError as error:
         return None, f"relay attempt interrupted: {error}"
     finally:
         with contextlib.suppress(Exception):
-            client.rset()
-            client.quit()
+            client.command("RSET")
         with contextlib.suppress(Exception):
             client.close()

@@ -7,15 +7,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from checks.outputs_contract import depth_problem, outputs_problems
 from checks.relay import RelayTarget, parse_relay_ip
 from components.records.dns_record import UNKNOWN, DnsRecord, is_within, normalize_name
 
 SENDERS = ("ses", "postfix")
 SMARTHOSTS = ("none", "ses")
 _DOMAIN = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]*[a-z0-9]$"
+    r"(?=.{1,253}\Z)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]*[a-z0-9]"
 )
-_SELECTOR = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,62})$")
+_SELECTOR = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]{0,62})")
 
 
 class TargetError(ValueError):
@@ -46,7 +47,7 @@ class DomainTarget:
 
 
 def valid_domain(name: str) -> bool:
-    return bool(_DOMAIN.match(name))
+    return bool(_DOMAIN.fullmatch(name))
 
 
 def targets_from_flags(
@@ -66,7 +67,7 @@ def targets_from_flags(
             problems.append(f"--domain {raw!r}: {name} is given twice; give each domain once")
         names.append(name)
     for selector in selectors:
-        if not _SELECTOR.match(selector):
+        if not _SELECTOR.fullmatch(selector):
             problems.append(
                 f"--dkim-selector {selector!r}: a selector is letters, digits, '-', '_' and '.'"
             )
@@ -96,6 +97,9 @@ def targets_from_flags(
 def targets_from_outputs(outputs: Any, source: str = "outputs") -> list[DomainTarget]:
     """Targets from the JSON of `pulumi stack output --json` (`records` and `domains`)."""
     problems: list[str] = []
+    deep = depth_problem(outputs, source)
+    if deep:
+        raise TargetError([deep])
     if not isinstance(outputs, Mapping):
         raise TargetError([f"{source}: expected a JSON object with 'records' and 'domains'"])
     raw_domains = outputs.get("domains")
@@ -109,6 +113,9 @@ def targets_from_outputs(outputs: Any, source: str = "outputs") -> list[DomainTa
     ]
     if unknown:
         raise TargetError(unknown)
+    contract = outputs_problems(outputs, source)
+    if contract:
+        raise TargetError(contract)
     records = _records(outputs.get("records", []), source, problems)
     targets: list[DomainTarget] = []
     first_index: dict[str, int] = {}

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from checks.deadline import DEFAULT_CHECK_TIMEOUT, DEFAULT_PROBE_DEADLINE, DEFAULT_RUN_DEADLINE
 from checks.relay import DEFAULT_DNSBL_ZONES, SmtpSettings
 from checks.render import render_json, render_junit, render_text
 from checks.report import Report
@@ -85,6 +86,30 @@ def register(subparsers: Any) -> None:
         "--dns-timeout", type=float, default=3.0, metavar="SECONDS", help="per-query timeout"
     )
     parser.add_argument(
+        "--check-timeout",
+        type=float,
+        default=DEFAULT_CHECK_TIMEOUT,
+        metavar="SECONDS",
+        help="budget of each check of a domain (SPF, DKIM, DMARC, MAIL FROM, relay, SES); "
+        f"a check that runs out fails with 'timed out' (default {DEFAULT_CHECK_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=DEFAULT_RUN_DEADLINE,
+        metavar="SECONDS",
+        help="budget of one verification round of all domains; --wait retries come on top "
+        f"(default {DEFAULT_RUN_DEADLINE:g})",
+    )
+    parser.add_argument(
+        "--smtp-deadline",
+        type=float,
+        default=DEFAULT_PROBE_DEADLINE,
+        metavar="SECONDS",
+        help="budget of the SMTP probe of one relay, both connections "
+        f"(default {DEFAULT_PROBE_DEADLINE:g})",
+    )
+    parser.add_argument(
         "--ca-file", metavar="FILE", help="CA bundle for relay certificates (default: system)"
     )
     parser.set_defaults(func=run)
@@ -151,6 +176,11 @@ def _read_outputs(path: str) -> Any:
         ) from None
     try:
         return json.loads(text)
+    except RecursionError:
+        raise UsageError(
+            f"--outputs {path!r}: JSON nested too deeply to be stack outputs (they are at most "
+            "3 levels deep); expected the output of `pulumi stack output --json`"
+        ) from None
     except json.JSONDecodeError as error:
         raise UsageError(
             f"--outputs {path!r}: not JSON (line {error.lineno} column {error.colno}: {error.msg});"
@@ -171,6 +201,13 @@ def _options(args: argparse.Namespace) -> VerifyOptions:
         raise UsageError(
             f"--dns-timeout {args.dns_timeout:g}: must be more than 0 seconds (a finite number)"
         )
+    for flag, value in (
+        ("--check-timeout", args.check_timeout),
+        ("--deadline", args.deadline),
+        ("--smtp-deadline", args.smtp_deadline),
+    ):
+        if not math.isfinite(value) or value <= 0:
+            raise UsageError(f"{flag} {value:g}: must be more than 0 seconds (a finite number)")
     if args.ca_file and not Path(args.ca_file).is_file():
         raise UsageError(f"--ca-file {args.ca_file!r}: no such file")
     zones = tuple(z.strip().rstrip(".").lower() for z in (args.dnsbl_zone or DEFAULT_DNSBL_ZONES))
@@ -179,7 +216,9 @@ def _options(args: argparse.Namespace) -> VerifyOptions:
         strict=args.strict,
         wait=args.wait,
         dns_timeout=args.dns_timeout,
+        check_timeout=args.check_timeout,
+        deadline=args.deadline,
         dnsbl_zones=zones,
-        smtp=SmtpSettings(ca_file=args.ca_file),
+        smtp=SmtpSettings(ca_file=args.ca_file, probe_deadline=args.smtp_deadline),
         ses=SesSettings(),
     )

@@ -124,3 +124,27 @@ def test_no_credentials_skips(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) ->
     for check_id in CHECK_IDS:
         assert results[check_id].status is Status.SKIP
         assert "no AWS credentials" in results[check_id].detail
+
+
+@pytest.mark.parametrize(
+    ("region", "reason"),
+    [
+        ("not-a-region", "'not-a-region' is not an AWS region name"),
+        ("xx-nowhere-9", "region xx-nowhere-9 has no SES endpoint"),
+        ("us-east-1\n", "is not an AWS region name"),
+    ],
+)
+def test_a_bad_region_with_credentials_set_is_a_finding(
+    monkeypatch: pytest.MonkeyPatch, region: str, reason: str
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SESV2"):
+        monkeypatch.delenv(name, raising=False)
+    # Should anything still try to call AWS, it reaches a closed loopback port.
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    results = asyncio.run(ses_checks(SesTarget("example.com", region=region), SesSettings()))
+    assert [r.id for r in results] == list(CHECK_IDS)
+    for result in results:
+        assert result.status is Status.FAIL
+        assert reason in result.detail
