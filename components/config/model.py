@@ -88,7 +88,7 @@ MAX_NAME_LENGTH = 253
 # The policy pack's rule for the same limit, named so both reports lead to one place.
 SPF_LOOKUP_POLICY = "spf-lookup-limit"
 _RELAY_SPF_STAND_IN = "ip4:192.0.2.1"
-_CONFIG_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_CONFIG_SET_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -171,10 +171,13 @@ def load_stack_config(raw: Mapping[str, Any]) -> StackConfig:
                 key,
                 raw[key],
                 "unknown key; allowed mailstack keys are environment, dns, alerts, domains",
+                unknown_key=True,
             )
+    for key in ("aws:region", f"{NAMESPACE}:environment"):
+        problems.plain(key, raw.get(key))
     region = _region(raw.get("aws:region"), problems)
     environment = raw.get(f"{NAMESPACE}:environment", "development")
-    if environment not in ENVIRONMENTS:
+    if not isinstance(environment, str) or environment not in ENVIRONMENTS:
         problems.add(
             f"{NAMESPACE}:environment", environment, f"expected one of {', '.join(ENVIRONMENTS)}"
         )
@@ -507,7 +510,7 @@ def _domain(
     configuration_set = section.string("configurationSet") or name.replace(".", "-")
     # A name derived from an invalid domain name was already reported with the name itself.
     derived_only = not section.has("configurationSet")
-    if (name_ok or not derived_only) and not _CONFIG_SET_NAME.match(configuration_set):
+    if (name_ok or not derived_only) and not _CONFIG_SET_NAME.fullmatch(configuration_set):
         problems.add(
             section.key_path("configurationSet"),
             configuration_set,
@@ -806,7 +809,13 @@ def _mta_sts(raw: Any, path: str, problems: Problems) -> MtaStsPolicy | None:
             continue
         mx.append(pattern)
     # RFC 8461 3.2: a policy in mode none (withdrawing MTA-STS) needs no MX patterns.
-    if not mx and mode != "none" and len(problems) == before and not section.malformed:
+    if (
+        not mx
+        and mode != "none"
+        and len(problems) == before
+        and not section.malformed
+        and not section.reported("mx")
+    ):
         problems.add(
             section.key_path("mx"),
             section.value("mx"),
@@ -823,7 +832,7 @@ def _tls_rpt(raw: Any, path: str, problems: Problems) -> tuple[str, ...]:
     before = len(problems)
     rua = section.string_list("rua")
     if not rua:
-        if len(problems) == before and not section.malformed:
+        if len(problems) == before and not section.malformed and not section.reported("rua"):
             problems.add(
                 section.key_path("rua"),
                 section.value("rua"),
