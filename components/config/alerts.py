@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from components.config.problems import Problems, Section
+from components.records.dns_record import domain_problem
 
 ALERT_KEYS = (
     "emails",
@@ -32,6 +33,8 @@ MAX_REACTION_SECONDS = 3600
 _EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+"
 )
+# RFC 3986 2: the characters a URI is written with; anything else must be %-encoded.
+_URI = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]+")
 # SES message tag names and CloudWatch dimension names share this alphabet.
 _TAG_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -153,12 +156,23 @@ def _webhooks(section: Section) -> tuple[str, ...]:
             parts.port  # noqa: B018
         except ValueError:
             parts, host = None, None
-        if parts is None or parts.scheme != "https" or not host or parts.username or parts.password:
+        if (
+            parts is None
+            or parts.scheme != "https"
+            or not host
+            or parts.username is not None
+            or parts.password is not None
+            or domain_problem(host.rstrip(".")) is not None
+            # One reading only: what SNS is given is what was written.
+            or urlunsplit(parts) != url
+            or not _URI.fullmatch(url)
+        ):
             section.problems.add(
                 f"{section.key_path('webhooks')}[{index}]",
                 url,
-                "expected an https:// URL with a host, a valid port if any, and no user:password "
-                "(alerts are never sent over plain HTTP)",
+                "expected an https:// URL with a valid host name, a valid port if any, no"
+                " user:password, and no spaces or characters that need %-encoding"
+                " (alerts are never sent over plain HTTP)",
             )
             continue
         if url not in valid:

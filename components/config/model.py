@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from components.config.names import (
     registrable_domain,
 )
 from components.config.problems import MISSING, ConfigError, ConfigProblem, Problems, Section
+from components.config.record_sizes import check_record_sizes
 from components.config.relay import RelaySettings, parse_relay
 from components.monitoring.tracking import parse_tracking_domain
 from components.records.dkim import validate_selector
@@ -154,12 +155,15 @@ class StackConfig:
         return self.environment == "production"
 
 
-def load_stack_config(raw: Mapping[str, Any]) -> StackConfig:
+def load_stack_config(
+    raw: Mapping[str, Any], secret_keys: Collection[str] = ()
+) -> StackConfig:
     """Validate the stack's config mapping (`aws:region`, `mailstack:<key>` ...) into a StackConfig.
 
-    Raises ConfigError listing every problem found.
+    Raises ConfigError listing every problem found. No problem shows a value below one of
+    `secret_keys` (keys Pulumi decrypted from `secure:`).
     """
-    problems = Problems()
+    problems = Problems(secret_keys=tuple(secret_keys))
     for key in raw:
         if key.startswith(f"{NAMESPACE}:") and key.split(":", 1)[1] not in (
             "environment",
@@ -548,7 +552,7 @@ def _domain(
         _check_record_names(section, name, via_ses and dkim == "easy", selectors, mta_sts, tls_rpt)
     if len(problems) > before or dns is None:
         return None
-    return DomainConfig(
+    domain = DomainConfig(
         name=name,
         sender=sender,
         mail_from=mail_from,
@@ -564,6 +568,8 @@ def _domain(
         tracking_domain=tracking_domain,
         dkim_key_bits=dkim_key_bits,
     )
+    check_record_sizes(section, domain)
+    return None if len(problems) > before else domain
 
 
 def _check_record_names(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from components.config.problems import Problems
-from components.records.plain_text import control_character_problem
 from components.records.dns_record import DnsRecord, domain_problem, is_within, normalize_name
+from components.records.plain_text import control_character_problem
 
 TRACKING_TTL = 300
 
