@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from components.config.secrets import Hidden, scrub, shown_value
+from components.config.secrets import Hidden, may_show_key, scrub, shown_value
 from components.records.plain_text import control_character_problem, is_refused
 
 T = TypeVar("T")
@@ -73,9 +73,9 @@ def _escaped(text: str) -> str:
     )
 
 
-def shown_key(key: Any) -> str:
+def shown_key(key: Any, section_path: str = "") -> str:
     """A mapping key as a key path may show it: as written when it is a name."""
-    if isinstance(key, str) and _KEY_NAME.fullmatch(key):
+    if isinstance(key, str) and _KEY_NAME.fullmatch(key) and may_show_key(section_path, key):
         return key
     return "<a key that is not a name>"
 
@@ -163,10 +163,11 @@ class Section:
             raw = {}
         for key in raw:
             if key not in allowed_keys:
+                shown = shown_key(key, path)
                 problems.add(
-                    self.key_path(shown_key(key)),
+                    self.key_path(shown),
                     raw[key],
-                    f"unknown key {_escaped(repr(shown_key(key)))}; allowed keys are"
+                    f"unknown key {_escaped(repr(shown))}; allowed keys are"
                     f" {', '.join(allowed_keys)}",
                     unknown_key=True,
                 )

@@ -5,14 +5,16 @@ Pulumi hands the program `secure:` values decrypted. An error message is printed
 the rule is decided by key path, not by the shape of the value, and errs towards hiding:
 
 - nothing at or below `mailstack:alerts.webhooks`, nor below a key Pulumi reports as secret;
-- below `mailstack:alerts` (a misspelled `webhooks`, an `alerts` given as a list or a string),
-  no value that holds a URL;
+- an `alerts` that is not a mapping (a list, a string): only its kind;
+- below `mailstack:alerts` (a misspelled `webhooks`, a URL under `emails`), no value that holds
+  a URL, with or without its scheme;
 - under an unknown key (usually a misspelling, possibly of a secret key), only the kind of a
   text, list or mapping value.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -37,6 +39,15 @@ class Hidden:
         return hash(self.shown)
 
 
+# Below alerts, an unknown key is shown only when it reads as a misspelled word: a token used as
+# a key (digits, long) is not.
+_WORD_KEY = re.compile(r"[A-Za-z][A-Za-z_-]{0,31}")
+
+
+def may_show_key(section_path: str, key: str) -> bool:
+    return not is_below(section_path, ALERTS_PATH) or bool(_WORD_KEY.fullmatch(key))
+
+
 def is_below(path: str, parent: str) -> bool:
     return path == parent or path.startswith((parent + ".", parent + "["))
 
@@ -58,7 +69,8 @@ def kind(value: Any) -> str:
 def holds_url(value: Any) -> bool:
     """True when any string inside `value` (keys included) looks like a URL."""
     if isinstance(value, str):
-        return "://" in value or value.lower().startswith(("https:", "http:"))
+        # A URL written without its scheme (hooks.example.com/T0/B0) still carries the token.
+        return "://" in value or "/" in value or value.lower().startswith(("https:", "http:"))
     if isinstance(value, Mapping):
         return any(holds_url(k) or holds_url(v) for k, v in value.items())
     if isinstance(value, list | tuple | set | frozenset):
@@ -72,6 +84,8 @@ def shown_value(path: str, value: Any, secret_keys: Collection[str], unknown_key
         return value
     if is_below(path, WEBHOOKS_PATH) or any(is_below(path, key) for key in secret_keys):
         return Hidden(SECRET)
+    if path == ALERTS_PATH and not isinstance(value, Mapping):
+        return Hidden(f"<{kind(value)}, not shown>")
     if is_below(path, ALERTS_PATH) and holds_url(value):
         return Hidden(SECRET)
     if unknown_key and not isinstance(value, bool | int | float | None):
