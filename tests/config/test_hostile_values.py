@@ -72,7 +72,8 @@ D = ("mailstack:domains", 0)
 R = (*D, "relay")
 A = ("mailstack:alerts",)
 # (declared keys, where they live, base config, valid value per key)
-CASES: list[tuple[tuple[str, ...], tuple[Any, ...], Callable[[], dict[str, Any]], dict[str, Any]]] = [
+Case = tuple[tuple[str, ...], tuple[Any, ...], Callable[[], dict[str, Any]], dict[str, Any]]
+CASES: list[Case] = [
     (
         model.DNS_KEYS,
         ("mailstack:dns",),

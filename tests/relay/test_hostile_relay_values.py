@@ -84,7 +84,7 @@ def test_renderers_refuse_a_value_that_would_change_a_files_structure(char: str)
 
 labels = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?", fullmatch=True)
 hostile_labels = st.builds(
-    lambda a, c, b: a + c + b, labels, st.sampled_from(HOSTILE + ["xn--", "-", "."]), labels
+    lambda a, c, b: a + c + b, labels, st.sampled_from([*HOSTILE, "xn--", "-", "."]), labels
 )
 hostnames = st.builds(
     lambda parts: ".".join([*parts, DOMAIN]),
