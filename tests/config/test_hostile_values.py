@@ -4,15 +4,19 @@ one text rule; the walk covers every key the model declares, so a new key cannot
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from components.config import alerts, model, relay
 from components.config.model import load_stack_config
 from components.config.problems import ConfigError
 from components.program import TOP_LEVEL_KEYS
+from components.records.plain_text import is_refused
 
 PRIMITIVE = "control character"
 HOSTILE_FORMS: tuple[Callable[[str], str], ...] = (
@@ -197,8 +201,19 @@ CASES: list[Case] = [
 TOP_LEVEL = {"aws:region": "us-east-1", "mailstack:environment": "production"}
 # Keys whose value is a mapping: covered through the keys inside it.
 SECTION_KEYS = {
-    "dns", "dmarc", "spf", "mtaSts", "tlsRpt", "relay", "throttling", "retry", "bounceRate",
-    "complaintRate", "deferralRate", *relay.PROVIDERS, "default",
+    "dns",
+    "dmarc",
+    "spf",
+    "mtaSts",
+    "tlsRpt",
+    "relay",
+    "throttling",
+    "retry",
+    "bounceRate",
+    "complaintRate",
+    "deferralRate",
+    *relay.PROVIDERS,
+    "default",
 }
 
 
@@ -232,9 +247,7 @@ def _hostile(value: Any, form: Callable[[str], str]) -> Any:
 
 
 LEAVES = [
-    (where, base, key, value)
-    for _, where, base, values in CASES
-    for key, value in values.items()
+    (where, base, key, value) for _, where, base, values in CASES for key, value in values.items()
 ]
 
 
@@ -246,9 +259,17 @@ def test_every_declared_key_is_walked() -> None:
         missing = set(keys) - covered - SECTION_KEYS
         assert not missing, f"keys without a hostile-value case: {sorted(missing)}"
     declared = {
-        model.DNS_KEYS, model.DOMAIN_KEYS, model.DMARC_KEYS, model.SPF_KEYS, model.MTA_STS_KEYS,
-        model.TLS_RPT_KEYS, relay.RELAY_KEYS, relay.THROTTLE_KEYS, relay.RETRY_KEYS,
-        alerts.ALERT_KEYS, alerts.RELAY_ALERT_KEYS,
+        model.DNS_KEYS,
+        model.DOMAIN_KEYS,
+        model.DMARC_KEYS,
+        model.SPF_KEYS,
+        model.MTA_STS_KEYS,
+        model.TLS_RPT_KEYS,
+        relay.RELAY_KEYS,
+        relay.THROTTLE_KEYS,
+        relay.RETRY_KEYS,
+        alerts.ALERT_KEYS,
+        alerts.RELAY_ALERT_KEYS,
     }
     assert declared <= set(walked)
     # Top-level keys are plain values walked below, or sections walked above.
@@ -293,3 +314,69 @@ def test_a_trailing_newline_no_longer_passes_a_name_check() -> None:
     with pytest.raises(ConfigError) as caught:
         load_stack_config(config)
     assert [p.path for p in caught.value.problems] == ["mailstack:domains[0].mailFrom"]
+
+
+hostile_text = st.one_of(
+    st.text(max_size=30),
+    st.builds(
+        lambda a, c, b: a + c + b,
+        st.text(alphabet="abcxyz.-", max_size=12),
+        st.sampled_from(
+            [
+                "\n",
+                "\r\n",
+                "\x00",
+                "\x1b[0m",
+                "\u2028",
+                "\u202e",
+                "\x85",
+                "\t",
+                " ",
+                ";",
+                '"',
+                "\\",
+                "'",
+                "xn--",
+                "xn--a.",
+                "--",
+                "a" * 64 + ".",
+                "%",
+                "=",
+                ",",
+                "{}",
+                "..",
+                "*.",
+            ]
+        ),
+        st.text(alphabet="abcxyz.-", max_size=12),
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(leaf=st.sampled_from(LEAVES), text=hostile_text, as_list=st.booleans())
+def test_any_hostile_string_at_any_key_is_refused_at_a_key_path_or_loads_clean(
+    leaf: tuple[tuple[Any, ...], Callable[[], dict[str, Any]], str, Any], text: str, as_list: bool
+) -> None:
+    where, base, key, value = leaf
+    hostile: Any = [text] if as_list or isinstance(value, list) else text
+    try:
+        config = load_stack_config(_with(base(), where, key, hostile))
+    except ConfigError as error:
+        assert error.problems
+        assert all(p.path and p.allowed for p in error.problems)
+        rendered = error.render()
+        assert not any(is_refused(char) for char in rendered.replace("\n", ""))
+        return
+    # Loaded: nothing with a control character reached the typed config.
+    assert not any(is_refused(char) for char in repr_strings(config))
+
+
+def repr_strings(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return "".join(repr_strings(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, list | tuple):
+        return "".join(repr_strings(item) for item in value)
+    return ""
