@@ -25,6 +25,7 @@ from components.config.model import load_stack_config, read_stack_file
 from components.config.problems import ConfigError
 from components.records.dns_record import DnsRecord
 from components.records.errors import RecordError
+from mailstack.findings import Finding, plan_findings
 
 UNKNOWN = "<unknown>"
 SECRET = "<secret>"
@@ -63,10 +64,14 @@ class PlanResult:
             "resources": [resource.to_json() for resource in self.resources],
             "dns_records": [record.to_json() for record in self.dns_records],
             "outputs": self.outputs,
+            "findings": [finding.to_json() for finding in self.findings()],
         }
 
     def render_json(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
+
+    def findings(self) -> list[Finding]:
+        return plan_findings(self.outputs, self.dns_records)
 
     def resources_of_type(self, type_token: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_token]

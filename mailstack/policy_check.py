@@ -8,6 +8,7 @@ from typing import Any
 from components.policy.dns import RecordView, normalize_name
 from components.policy.evaluate import Violation, evaluate, render_violations
 from components.policy.wire import ResourceView
+from mailstack.findings import senders_of
 from mailstack.plan import PlanResult
 
 __all__ = ["Violation", "evaluate_plan", "has_mandatory", "render_violations"]
@@ -31,7 +32,13 @@ def evaluate_plan(plan: PlanResult, environment: str) -> list[Violation]:
         RecordView(normalize_name(r.name), r.type.upper(), tuple(r.values))
         for r in plan.dns_records
     ]
-    return evaluate(resources, environment, records, _declared_domains(plan.outputs))
+    return evaluate(
+        resources,
+        environment,
+        records,
+        _declared_domains(plan.outputs),
+        senders=senders_of(plan.outputs),
+    )
 
 
 def has_mandatory(violations: Sequence[Violation]) -> bool:
