@@ -22,6 +22,7 @@ from components.monitoring.naming import MAX_PREFIX_LENGTH, slug
 from components.postfix_relay import PostfixRelay, PostfixRelayArgs
 from components.relay_monitoring import RelayMonitoring, RelayMonitoringArgs
 from components.reputation_alarms import ReputationAlarms, ReputationAlarmsArgs
+from components.ses.tracking_domain import TrackingDomain, TrackingDomainArgs
 from components.ses_sender import SesSender, SesSenderArgs, resource_key
 
 
@@ -158,15 +159,26 @@ class MailStack(pulumi.ComponentResource):
                     topic_arn=monitoring.topic.topic_arn,
                     topic_key_arn=monitoring.topic.key_arn,
                     region=config.region,
-                    tracking_domain=domain.tracking_domain,
                     name_prefix=monitoring.name_prefix,
                 ),
                 opts=child,
             )
             monitoring.threshold_alarms += monitor.alarms.threshold_alarms()
             monitoring.alarm_arns += monitor.alarm_arns
-            if monitor.tracking_record is not None:
-                sender_records.append(monitor.tracking_record)
+            if domain.tracking_domain:
+                tracking = TrackingDomain(
+                    f"{key}-tracking",
+                    TrackingDomainArgs(
+                        tracking_domain=domain.tracking_domain,
+                        region=config.region,
+                        zone=zone_target(domain),
+                        ttl=domain.dns.ttl,
+                        name_prefix=monitoring.name_prefix,
+                    ),
+                    opts=child,
+                )
+                published += tracking.published_records
+                sender_records.append(tracking.host_record)
         auth = MailAuthRecords(
             f"{key}-dns",
             MailAuthRecordsArgs(

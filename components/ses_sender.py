@@ -11,12 +11,12 @@ import pulumi_tls as tls
 
 from components.config.model import DomainConfig
 from components.dns.record_input import RecordInput
-from components.event_destinations import tracking_options
 from components.records.dkim import dkim_record_name, dkim_txt_from_pem
 from components.records.mail_from import mail_from_records
 from components.records.pem import pem_body
 from components.records.ses import dkim_cname_name, dkim_cname_target
 from components.records.spf import SES_SPF_INCLUDE
+from components.ses.tracking_domain import identity_verified, tracking_options
 
 EASY_DKIM_TOKEN_COUNT = 3
 # If the MAIL FROM MX goes missing, SES falls back to its own MAIL FROM domain: DKIM still
@@ -63,7 +63,9 @@ class SesSender(pulumi.ComponentResource):
             delivery_options={"tls_policy": "REQUIRE"},
             suppression_options={"suppressed_reasons": ["BOUNCE", "COMPLAINT"]},
             sending_options={"sending_enabled": True},
-            tracking_options=tracking_options(domain.tracking_domain)
+            tracking_options=tracking_options(
+                domain.tracking_domain, identity_verified(domain.name, args.region)
+            )
             if domain.tracking_domain
             else None,
             # An automatic pause (alerts.autoPause) must survive the next `pulumi up`:

@@ -107,10 +107,7 @@ def external_report_blind_spots(
     spots: list[BlindSpot] = []
     for domain in (normalize_name(d) for d in domains):
         values = [
-            v
-            for r in records
-            if r.name == f"_dmarc.{domain}" and r.type == "TXT"
-            for v in r.values
+            v for r in records if r.name == f"_dmarc.{domain}" and r.type == "TXT" for v in r.values
         ]
         for report_domain in (d for v in values for d in _report_domains(v)):
             if _organization(report_domain) == _organization(domain):
