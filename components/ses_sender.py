@@ -14,7 +14,7 @@ from components.dns.record_input import RecordInput
 from components.records.dkim import dkim_record_name, dkim_txt_from_pem
 from components.records.mail_from import mail_from_records
 from components.records.pem import pem_body
-from components.records.ses import dkim_cname_name, dkim_cname_target
+from components.records.ses import dkim_cname_name, dkim_cname_target, ses_dkim_host
 from components.records.spf import SES_SPF_INCLUDE
 from components.ses.tracking_domain import identity_verified, tracking_options
 
@@ -130,6 +130,7 @@ class SesSender(pulumi.ComponentResource):
             self.dkim_selectors = tokens.apply(lambda found: list(found or []))
             for index in range(EASY_DKIM_TOKEN_COUNT):
                 token = tokens.apply(partial(_token, index))
+                placeholder = f"<token {index + 1}>"
                 records.append(
                     RecordInput(
                         key=f"{key}-dkim-{index + 1}",
@@ -137,6 +138,8 @@ class SesSender(pulumi.ComponentResource):
                         type="CNAME",
                         values=[token.apply(lambda t: dkim_cname_target(t, args.region))],
                         ttl=domain.dns.ttl,
+                        preview_name=f"{placeholder}._domainkey.{domain.name}",
+                        preview_values=(f"{placeholder}.{ses_dkim_host(args.region)}",),
                     )
                 )
         for record in mail_from_records(domain.mail_from, args.region, domain.dns.ttl):

@@ -33,6 +33,7 @@ from components.policy.catalog import RELAY_MAIL_FROM_MX
 from components.records.dns_record import DnsRecord, is_within
 from mailstack.cli import UsageError
 from mailstack.findings import plan_findings, senders_of
+from mailstack.plan import records_from_outputs
 from mailstack.stack_source import add_stack_source, stack_settings_path
 
 UNKNOWN = "<unknown>"
@@ -83,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     plan = _plan(path)
     _progress(f"planned {len(plan.dns_records)} DNS records in {time.monotonic() - started:.1f}s")
-    setup = build_setup(plan.dns_records, plan.outputs)
+    # The stand-ins replace what the outputs leave unknown, so they start from the outputs.
+    setup = build_setup(records_from_outputs(plan.outputs), plan.outputs)
     colour = sys.stdout.isatty()
     out = sys.stdout
     out.write(f"== mailstack demo: {path}\n")
