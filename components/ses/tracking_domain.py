@@ -52,12 +52,14 @@ class TrackingDomain(pulumi.ComponentResource):
             region=spec.CERTIFICATE_REGION,
             opts=child,
         )
-        option = self.certificate.domain_validation_options.apply(lambda found: found[0])
+        options = self.certificate.domain_validation_options
         validation = RecordInput(
             key=f"{name}-certificate-validation",
-            name=option.apply(lambda o: spec.validation_name(o.resource_record_name or "")),
+            name=options.apply(lambda found: spec.validation_field(found, "resource_record_name")),
             type="CNAME",
-            values=[option.apply(lambda o: spec.validation_name(o.resource_record_value or ""))],
+            values=[
+                options.apply(lambda found: spec.validation_field(found, "resource_record_value"))
+            ],
             ttl=args.ttl,
         )
         validation_resources = publish_records(args.zone, [validation], parent=self)

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from components.monitoring.tracking import tracking_host
+from components.records.dns_record import UNKNOWN
 
 # CloudFront only takes ACM certificates issued in us-east-1.
 CERTIFICATE_REGION = "us-east-1"
@@ -32,3 +36,12 @@ def policy_name(prefix: str, tracking_domain: str) -> str:
 def validation_name(raw: str) -> str:
     """ACM hands out names and values with a trailing dot; records here carry none."""
     return raw.rstrip(".").lower()
+
+
+def validation_field(options: Sequence[Any] | None, field: str) -> str:
+    """One field of the certificate's single DNS validation option, without its trailing dot.
+
+    ACM fills the options while it creates the certificate; until then they read as unknown.
+    """
+    value = getattr(options[0], field, None) if options else None
+    return validation_name(value) if isinstance(value, str) and value else UNKNOWN
