@@ -14,7 +14,7 @@ from components.dns.record_input import RecordInput
 from components.dns.zone import ZoneTarget
 from components.records.dmarc import build_dmarc, dmarc_record_name
 from components.records.mta_sts import mta_sts_record_name, mta_sts_txt
-from components.records.spf import build_spf
+from components.records.spf import build_spf, dedupe_terms
 from components.records.tls_rpt import tls_rpt_record_name, tls_rpt_txt
 
 
@@ -27,6 +27,8 @@ class MailAuthRecordsArgs:
     # Records the sender published itself (a relay's A record must exist before its PTR);
     # they belong to the domain's record set all the same.
     published_records: Sequence[RecordInput] = field(default_factory=tuple)
+    # Each sender SPF term as a plan shows it before deployment (`ip4:<unknown>`).
+    sender_spf_preview: Sequence[str] | None = None
 
 
 def zone_target(domain: DomainConfig) -> ZoneTarget:
@@ -35,8 +37,15 @@ def zone_target(domain: DomainConfig) -> ZoneTarget:
     )
 
 
+def spf_preview(terms: Sequence[str], all_qualifier: str) -> str:
+    """The SPF record as `build_spf` lays it out, with placeholders left unvalidated."""
+    return " ".join(["v=spf1", *dedupe_terms(terms), *([all_qualifier] if all_qualifier else [])])
+
+
 def auth_records(
-    domain: DomainConfig, sender_spf_terms: Sequence[pulumi.Input[str]]
+    domain: DomainConfig,
+    sender_spf_terms: Sequence[pulumi.Input[str]],
+    sender_spf_preview: Sequence[str] | None = None,
 ) -> list[RecordInput]:
     """SPF, DMARC and the optional MTA-STS / TLS-RPT records of one domain."""
     key = domain.name.replace(".", "-")
@@ -49,8 +58,20 @@ def auth_records(
         )
 
     spf = pulumi.Output.all(*sender_spf_terms).apply(lambda terms: spf_value(list(terms)))
+    preview = (
+        (spf_preview([*sender_spf_preview, *domain.spf.extra_terms], domain.spf.all_qualifier),)
+        if sender_spf_preview is not None
+        else None
+    )
     records = [
-        RecordInput(key=f"{key}-spf", name=domain.name, type="TXT", values=[spf], ttl=ttl),
+        RecordInput(
+            key=f"{key}-spf",
+            name=domain.name,
+            type="TXT",
+            values=[spf],
+            ttl=ttl,
+            preview_values=preview,
+        ),
         RecordInput(
             key=f"{key}-dmarc",
             name=dmarc_record_name(domain.name),
@@ -63,7 +84,12 @@ def auth_records(
         # A relay's own envelope domain needs the same authorization (SES publishes its own).
         records.append(
             RecordInput(
-                key=f"{key}-mail-from-spf", name=domain.mail_from, type="TXT", values=[spf], ttl=ttl
+                key=f"{key}-mail-from-spf",
+                name=domain.mail_from,
+                type="TXT",
+                values=[spf],
+                ttl=ttl,
+                preview_values=preview,
             )
         )
     optional = [
@@ -91,7 +117,10 @@ class MailAuthRecords(pulumi.ComponentResource):
         self, name: str, args: MailAuthRecordsArgs, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__("mailstack:index:MailAuthRecords", name, None, opts)
-        to_publish = [*args.sender_records, *auth_records(args.domain, args.sender_spf_terms)]
+        to_publish = [
+            *args.sender_records,
+            *auth_records(args.domain, args.sender_spf_terms, args.sender_spf_preview),
+        ]
         target = zone_target(args.domain)
         self.zone = target.zone_name
         publish_records(target, to_publish, parent=self)

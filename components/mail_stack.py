@@ -20,8 +20,10 @@ from components.dns.record_input import RecordInput
 from components.mail_auth_records import MailAuthRecords, MailAuthRecordsArgs, zone_target
 from components.monitoring.naming import MAX_PREFIX_LENGTH, slug
 from components.postfix_relay import PostfixRelay, PostfixRelayArgs
+from components.records.dns_record import UNKNOWN
 from components.relay_monitoring import RelayMonitoring, RelayMonitoringArgs
 from components.reputation_alarms import ReputationAlarms, ReputationAlarmsArgs
+from components.ses.tracking_domain import TrackingDomain, TrackingDomainArgs
 from components.ses_sender import SesSender, SesSenderArgs, resource_key
 
 
@@ -34,6 +36,8 @@ class MailStackArgs:
 class _DomainParts:
     summary: dict[str, Any]
     records: list[dict[str, Any]]
+    # The same records before serialization, in the same order (plans read their previews).
+    inputs: list[RecordInput] = field(default_factory=list)
     configuration_set_name: pulumi.Output[str] | None = None
     relay_hostname: str | None = None
 
@@ -52,6 +56,8 @@ class MailStack(pulumi.ComponentResource):
     """The root component: senders per domain, their records, alarms; outputs for `verify`."""
 
     records: list[dict[str, Any]]
+    # `records` before serialization, in the same order.
+    record_inputs: list[RecordInput]
     domains: list[dict[str, Any]]
 
     def __init__(self, name: str, args: MailStackArgs, opts: pulumi.ResourceOptions | None = None):
@@ -104,6 +110,7 @@ class MailStack(pulumi.ComponentResource):
         )
         self.alert_topic_arn = topic.topic_arn
         self.records = [record for part in parts for record in part.records]
+        self.record_inputs = [record for part in parts for record in part.inputs]
         self.domains = [part.summary for part in parts]
         self.register_outputs(
             {"records": self.records, "domains": self.domains, "alertTopicArn": topic.topic_arn}
@@ -123,6 +130,7 @@ class MailStack(pulumi.ComponentResource):
         sender_records: list[RecordInput] = []
         published: list[RecordInput] = []
         spf_terms: list[pulumi.Input[str]] = []
+        spf_preview: list[str] = []
         parts = _DomainParts(summary=summary, records=[])
         if domain.sender == "postfix":
             relay = self._relay(domain, config, published, monitoring)
@@ -133,6 +141,7 @@ class MailStack(pulumi.ComponentResource):
             summary["smarthost"] = domain.relay.smarthost if domain.relay else "none"
             summary["submissionPort"] = relay.submission_port
             spf_terms.append(relay.public_ip.apply(lambda ip: f"ip4:{ip}"))
+            spf_preview.append(f"ip4:{UNKNOWN}")
         if domain.uses_ses:
             sender = SesSender(
                 f"{key}-ses", SesSenderArgs(domain=domain, region=config.region), opts=child
@@ -149,6 +158,7 @@ class MailStack(pulumi.ComponentResource):
             parts.configuration_set_name = sender.configuration_set_name
             sender_records += sender.records
             spf_terms += sender.spf_terms
+            spf_preview += [t if isinstance(t, str) else UNKNOWN for t in sender.spf_terms]
             monitor = ConfigurationSetMonitoring(
                 key,
                 ConfigurationSetMonitoringArgs(
@@ -158,15 +168,26 @@ class MailStack(pulumi.ComponentResource):
                     topic_arn=monitoring.topic.topic_arn,
                     topic_key_arn=monitoring.topic.key_arn,
                     region=config.region,
-                    tracking_domain=domain.tracking_domain,
                     name_prefix=monitoring.name_prefix,
                 ),
                 opts=child,
             )
             monitoring.threshold_alarms += monitor.alarms.threshold_alarms()
             monitoring.alarm_arns += monitor.alarm_arns
-            if monitor.tracking_record is not None:
-                sender_records.append(monitor.tracking_record)
+            if domain.tracking_domain:
+                tracking = TrackingDomain(
+                    f"{key}-tracking",
+                    TrackingDomainArgs(
+                        tracking_domain=domain.tracking_domain,
+                        region=config.region,
+                        zone=zone_target(domain),
+                        ttl=domain.dns.ttl,
+                        name_prefix=monitoring.name_prefix,
+                    ),
+                    opts=child,
+                )
+                published += tracking.published_records
+                sender_records.append(tracking.host_record)
         auth = MailAuthRecords(
             f"{key}-dns",
             MailAuthRecordsArgs(
@@ -174,11 +195,13 @@ class MailStack(pulumi.ComponentResource):
                 sender_spf_terms=spf_terms,
                 sender_records=sender_records,
                 published_records=published,
+                sender_spf_preview=spf_preview,
             ),
             opts=child,
         )
         summary["zone"] = auth.zone
         parts.records = auth.records_json()
+        parts.inputs = list(auth.records)
         return parts
 
     def _relay(

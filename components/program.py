@@ -34,15 +34,23 @@ def secret_keys() -> tuple[str, ...]:
     return tuple(key for key in keys if is_config_secret(key))
 
 
-def build() -> dict[str, Any]:
-    """Create every resource of the stack; returns the stack outputs."""
+def build_stack() -> MailStack:
+    """Create every resource of the stack."""
     try:
         stack_config = load_stack_config(raw_config(), secret_keys=secret_keys())
     except ConfigError as error:
         # RunError stops the program with the message alone, no stack trace.
         raise pulumi.RunError(error.render()) from None
-    stack = MailStack("mailstack", MailStackArgs(config=stack_config))
+    return MailStack("mailstack", MailStackArgs(config=stack_config))
+
+
+def exports(stack: MailStack) -> dict[str, Any]:
     return {"records": stack.records, "domains": stack.domains}
+
+
+def build() -> dict[str, Any]:
+    """Create every resource of the stack; returns the stack outputs."""
+    return exports(build_stack())
 
 
 def run() -> None:

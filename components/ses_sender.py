@@ -11,12 +11,12 @@ import pulumi_tls as tls
 
 from components.config.model import DomainConfig
 from components.dns.record_input import RecordInput
-from components.event_destinations import tracking_options
 from components.records.dkim import dkim_record_name, dkim_txt_from_pem
 from components.records.mail_from import mail_from_records
 from components.records.pem import pem_body
-from components.records.ses import dkim_cname_name, dkim_cname_target
+from components.records.ses import dkim_cname_name, dkim_cname_target, ses_dkim_host
 from components.records.spf import SES_SPF_INCLUDE
+from components.ses.tracking_domain import identity_verified, tracking_options
 
 EASY_DKIM_TOKEN_COUNT = 3
 # If the MAIL FROM MX goes missing, SES falls back to its own MAIL FROM domain: DKIM still
@@ -63,7 +63,9 @@ class SesSender(pulumi.ComponentResource):
             delivery_options={"tls_policy": "REQUIRE"},
             suppression_options={"suppressed_reasons": ["BOUNCE", "COMPLAINT"]},
             sending_options={"sending_enabled": True},
-            tracking_options=tracking_options(domain.tracking_domain)
+            tracking_options=tracking_options(
+                domain.tracking_domain, identity_verified(domain.name, args.region)
+            )
             if domain.tracking_domain
             else None,
             # An automatic pause (alerts.autoPause) must survive the next `pulumi up`:
@@ -128,6 +130,7 @@ class SesSender(pulumi.ComponentResource):
             self.dkim_selectors = tokens.apply(lambda found: list(found or []))
             for index in range(EASY_DKIM_TOKEN_COUNT):
                 token = tokens.apply(partial(_token, index))
+                placeholder = f"<token {index + 1}>"
                 records.append(
                     RecordInput(
                         key=f"{key}-dkim-{index + 1}",
@@ -135,6 +138,8 @@ class SesSender(pulumi.ComponentResource):
                         type="CNAME",
                         values=[token.apply(lambda t: dkim_cname_target(t, args.region))],
                         ttl=domain.dns.ttl,
+                        preview_name=f"{placeholder}._domainkey.{domain.name}",
+                        preview_values=(f"{placeholder}.{ses_dkim_host(args.region)}",),
                     )
                 )
         for record in mail_from_records(domain.mail_from, args.region, domain.dns.ttl):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.config.model import load_stack_config, read_stack_file
 from components.config.problems import ConfigError
+from components.dns.record_input import RecordInput
 from components.records.dns_record import DnsRecord
 from components.records.errors import RecordError
+from mailstack.findings import Finding, plan_findings
 
 UNKNOWN = "<unknown>"
 SECRET = "<secret>"
@@ -63,10 +66,14 @@ class PlanResult:
             "resources": [resource.to_json() for resource in self.resources],
             "dns_records": [record.to_json() for record in self.dns_records],
             "outputs": self.outputs,
+            "findings": [finding.to_json() for finding in self.findings()],
         }
 
     def render_json(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
+
+    def findings(self) -> list[Finding]:
+        return plan_findings(self.outputs, self.dns_records)
 
     def resources_of_type(self, type_token: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -266,11 +273,51 @@ def zoned_records(outputs: Mapping[str, Any]) -> list[tuple[DnsRecord, str | Non
     return found
 
 
+_PLACEHOLDER = re.compile(r"<[a-z][a-z0-9 ]*>")
+
+
+def has_placeholder(text: str) -> bool:
+    """True when `text` holds a part known only after deployment (`<unknown>`, `<token 1>`)."""
+    return _PLACEHOLDER.search(text) is not None
+
+
+def with_previews(
+    records: Sequence[DnsRecord], inputs: Sequence[RecordInput]
+) -> list[DnsRecord]:
+    """`records` with each unknown name or value replaced by its input's preview.
+
+    The preview shows the parts known before deployment (`v=spf1 ip4:<unknown> -all`,
+    `<token 1>._domainkey.<domain>`) where the engine only knows the whole is unknown.
+    """
+    if len(records) != len(inputs):
+        return list(records)
+    shown: list[DnsRecord] = []
+    for record, source in zip(records, inputs, strict=True):
+        name = record.name
+        if UNKNOWN in name and source.preview_name is not None:
+            name = source.preview_name
+        values = record.values
+        if any(UNKNOWN in v for v in values) and source.preview_values is not None:
+            values = source.preview_values
+        shown.append(DnsRecord(name, record.type, values, record.ttl))
+    return shown
+
+
 def run_plan(config_path: str | Path, stack: str | None = None) -> PlanResult:
     """Plan the stack whose settings file is `config_path` (`stacks/Pulumi.<env>.yaml` format)."""
-    from components.program import build
+    from components.mail_stack import MailStack
+    from components.program import build_stack, exports
 
     path = Path(config_path)
     if stack is None:
         stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml")
-    return run_program(read_stack_file(path), stack, build)
+    built: list[MailStack] = []
+
+    def program() -> dict[str, Any]:
+        built.append(build_stack())
+        return exports(built[-1])
+
+    result = run_program(read_stack_file(path), stack, program)
+    if built:
+        result.dns_records = with_previews(result.dns_records, built[-1].record_inputs)
+    return result

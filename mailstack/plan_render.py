@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from mailstack.findings import render_findings
 from mailstack.plan import PlannedResource, PlanResult
 
 
@@ -43,6 +44,7 @@ def render_text(plan: PlanResult) -> str:
             + "  "
             + row[3]
         )
+    lines += ["", *render_findings(plan.findings())]
     return "\n".join(lines) + "\n"
 
 

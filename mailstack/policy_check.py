@@ -8,7 +8,8 @@ from typing import Any
 from components.policy.dns import RecordView, normalize_name
 from components.policy.evaluate import Violation, evaluate, render_violations
 from components.policy.wire import ResourceView
-from mailstack.plan import PlanResult
+from mailstack.findings import senders_of
+from mailstack.plan import UNKNOWN, PlanResult, has_placeholder
 
 __all__ = ["Violation", "evaluate_plan", "has_mandatory", "render_violations"]
 
@@ -27,11 +28,22 @@ def evaluate_plan(plan: PlanResult, environment: str) -> list[Violation]:
     publish through a zone file are checked as well.
     """
     resources = [ResourceView(r.type, r.name, r.inputs, r.parent) for r in plan.resources]
+    # The rules judge whole values: one with a part known only after deployment is unknown.
     records = [
-        RecordView(normalize_name(r.name), r.type.upper(), tuple(r.values))
+        RecordView(
+            UNKNOWN if has_placeholder(r.name) else normalize_name(r.name),
+            r.type.upper(),
+            tuple(UNKNOWN if has_placeholder(v) else v for v in r.values),
+        )
         for r in plan.dns_records
     ]
-    return evaluate(resources, environment, records, _declared_domains(plan.outputs))
+    return evaluate(
+        resources,
+        environment,
+        records,
+        _declared_domains(plan.outputs),
+        senders=senders_of(plan.outputs),
+    )
 
 
 def has_mandatory(violations: Sequence[Violation]) -> bool:

@@ -19,6 +19,10 @@ class RecordInput:
     type: str
     values: Sequence[pulumi.Input[str]]
     ttl: int
+    # How a plan shows the name and values while parts are known only after deployment: the
+    # known parts as they will be, each unknown part as a placeholder such as `<token 1>`.
+    preview_name: str | None = None
+    preview_values: tuple[str, ...] | None = None
 
     @classmethod
     def from_record(cls, key: str, record: DnsRecord) -> RecordInput:

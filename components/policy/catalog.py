@@ -80,6 +80,19 @@ SPF_LOOKUP_LIMIT = PolicyInfo(
     "SPF records use at most 10 DNS-querying terms (RFC 7208 4.6.4).",
     "Above 10 lookups receivers return permerror and SPF fails for every message.",
 )
+DMARC_EXTERNAL_REPORT_AUTHORIZATION = PolicyInfo(
+    "dmarc-external-report-authorization", ADVISORY,
+    "DMARC report addresses outside the sending domain's organizational domain are authorized"
+    " by a TXT record at <domain>._report._dmarc.<report-domain> (RFC 9989 4.7.1).",
+    "Without it receivers drop the reports, yet the record lives in a zone this stack may not"
+    " manage, so it is a warning naming the exact record rather than a blocker.",
+)
+RELAY_MAIL_FROM_MX = PolicyInfo(
+    "relay-mail-from-mx", ADVISORY,
+    "Every relay's MAIL FROM (envelope) domain has an MX.",
+    "Bounces to an envelope domain without MX are lost, but the inbound host is often managed"
+    " outside this stack, so it warns instead of blocking.",
+)
 
 ALL_POLICIES: tuple[PolicyInfo, ...] = (
     DMARC_PUBLISHED,
@@ -91,5 +104,7 @@ ALL_POLICIES: tuple[PolicyInfo, ...] = (
     RELAY_REVERSE_DNS,
     CLOUDFLARE_MAIL_NOT_PROXIED,
     SPF_LOOKUP_LIMIT,
+    DMARC_EXTERNAL_REPORT_AUTHORIZATION,
+    RELAY_MAIL_FROM_MX,
 )
 BY_NAME: dict[str, PolicyInfo] = {policy.name: policy for policy in ALL_POLICIES}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from components.policy.blind_spots import SenderView
 from components.policy.catalog import Enforcement
 from components.policy.dns import RecordView
 from components.policy.rules import RESOURCE_RULES, STACK_RULES, StackContext
@@ -25,6 +26,7 @@ def evaluate(
     environment: str,
     records: Sequence[RecordView] | None = None,
     declared_domains: Sequence[str] = (),
+    senders: Sequence[SenderView] = (),
 ) -> list[Violation]:
     """Violations of every policy, mandatory first, in a stable order."""
     found: list[Violation] = []
@@ -34,7 +36,9 @@ def evaluate(
                 Violation(info.name, info.enforcement, resource.name, message)
                 for message in rule(resource.type, resource.inputs)
             ]
-    context = StackContext.from_resources(resources, environment, records, declared_domains)
+    context = StackContext.from_resources(
+        resources, environment, records, declared_domains, senders=senders
+    )
     for info, stack_rule in STACK_RULES:
         found += [
             Violation(info.name, info.enforcement, subject, message)

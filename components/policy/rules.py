@@ -9,6 +9,11 @@ from typing import Any
 
 from components.policy import catalog as c
 from components.policy.alarms import reputation_alarm_violations
+from components.policy.blind_spots import (
+    SenderView,
+    external_report_blind_spots,
+    relay_mail_from_blind_spots,
+)
 from components.policy.dmarc import (
     dmarc_enforcement_violations,
     dmarc_published_violations,
@@ -41,6 +46,8 @@ class StackContext:
     # The engine sees only records published through Pulumi resources: a domain with none
     # (zonefile provider) is then left to `mailstack plan --policy`, which sees the record set.
     only_published: bool = False
+    # Senders and envelope domains (the `domains` output); the engine does not see them.
+    senders: Sequence[SenderView] = ()
     _domains: list[str] = field(default_factory=list, compare=False)
 
     @classmethod
@@ -51,9 +58,12 @@ class StackContext:
         records: Sequence[RecordView] | None = None,
         declared_domains: Sequence[str] = (),
         only_published: bool = False,
+        senders: Sequence[SenderView] = (),
     ) -> StackContext:
         all_records = list(records) if records is not None else records_from_resources(resources)
-        return cls(resources, environment, all_records, declared_domains, only_published)
+        return cls(
+            resources, environment, all_records, declared_domains, only_published, senders
+        )
 
     @property
     def domains(self) -> list[str]:
@@ -83,4 +93,16 @@ STACK_RULES: tuple[tuple[c.PolicyInfo, StackRule], ...] = (
     (c.REPUTATION_ALARMS, lambda ctx: reputation_alarm_violations(ctx.resources)),
     (c.RELAY_REVERSE_DNS, lambda ctx: reverse_dns_violations(ctx.resources)),
     (c.SPF_LOOKUP_LIMIT, lambda ctx: spf_record_violations(ctx.records)),
+    (
+        c.DMARC_EXTERNAL_REPORT_AUTHORIZATION,
+        lambda ctx: [
+            (s.subject, s.message) for s in external_report_blind_spots(ctx.domains, ctx.records)
+        ],
+    ),
+    (
+        c.RELAY_MAIL_FROM_MX,
+        lambda ctx: [
+            (s.subject, s.message) for s in relay_mail_from_blind_spots(ctx.senders, ctx.records)
+        ],
+    ),
 )

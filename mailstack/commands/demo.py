@@ -29,8 +29,11 @@ from checks.resolver import Nameserver
 from checks.runner import VerifyOptions, verify
 from checks.ses import SesSettings
 from checks.targets import DomainTarget, TargetError, targets_from_outputs
+from components.policy.catalog import RELAY_MAIL_FROM_MX
 from components.records.dns_record import DnsRecord, is_within
 from mailstack.cli import UsageError
+from mailstack.findings import plan_findings, senders_of
+from mailstack.plan import records_from_outputs
 from mailstack.stack_source import add_stack_source, stack_settings_path
 
 UNKNOWN = "<unknown>"
@@ -43,6 +46,8 @@ STANDIN_SES_SPF = (
     "ip4:69.169.224.0/20 ip4:23.249.208.0/20 ip4:23.251.224.0/19 ip4:76.223.176.0/20 "
     "ip4:54.240.64.0/19 ip4:54.240.96.0/19 -all"
 )
+# Where the demo points a relay's MAIL FROM MX: a reserved name (RFC 2606), never contacted.
+STANDIN_INBOUND_MX = "10 inbound-mx.demo-standin.example"
 FAULT_SPF = "v=spf1 include:_spf.demo-fault.example ~all"
 EASY_DKIM_TOKENS = 3
 
@@ -79,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     plan = _plan(path)
     _progress(f"planned {len(plan.dns_records)} DNS records in {time.monotonic() - started:.1f}s")
-    setup = build_setup(plan.dns_records, plan.outputs)
+    # The stand-ins replace what the outputs leave unknown, so they start from the outputs.
+    setup = build_setup(records_from_outputs(plan.outputs), plan.outputs)
     colour = sys.stdout.isatty()
     out = sys.stdout
     out.write(f"== mailstack demo: {path}\n")
@@ -209,9 +215,14 @@ def build_setup(planned: Sequence[DnsRecord], outputs: Mapping[str, Any]) -> Dem
     records.extend(generated)
     if unknown_cnames and tokens_used < len(unknown_cnames):
         notes.append(f"{len(unknown_cnames) - tokens_used} unknown CNAME(s) not served")
+    zones = {str(d.get("zone") or d["name"]).lower() for d in domains}
+    for served, note in _outside_records(planned, outputs):
+        extra.append(served)
+        notes.append(note)
+        if not any(is_within(served.name, z) for z in zones):
+            zones.add(served.name)
     extra.append(ServedRecord("amazonses.com", "TXT", (STANDIN_SES_SPF,)))
     notes.append("amazonses.com SPF and <token>.dkim.amazonses.com keys (throwaway 2048-bit RSA)")
-    zones = {str(d.get("zone") or d["name"]).lower() for d in domains}
     zones |= {"amazonses.com", "in-addr.arpa", "ip6.arpa"}
     zones |= {r.name for r in records if not any(is_within(r.name, z) for z in zones)}
     for target in _foreign_spf_targets(records, zones):
@@ -228,6 +239,37 @@ def build_setup(planned: Sequence[DnsRecord], outputs: Mapping[str, Any]) -> Dem
             + "\n  ".join(error.problems)
         ) from None
     return DemoSetup(records, extra, sorted(zones), targets, notes)
+
+
+def _outside_records(
+    planned: Sequence[DnsRecord], outputs: Mapping[str, Any]
+) -> list[tuple[ServedRecord, str]]:
+    """What a real deployment publishes outside this stack (the plan's findings), served here."""
+    served: list[tuple[ServedRecord, str]] = []
+    for finding in plan_findings(outputs, planned):
+        if finding.record is not None:
+            record = finding.record
+            served.append(
+                (
+                    ServedRecord(record.name, record.type, (record.value,)),
+                    f"{record.render()}: the report domain's authorization, which a real"
+                    " deployment publishes in that domain's zone (not created by this stack)",
+                )
+            )
+        elif finding.id == RELAY_MAIL_FROM_MX.name:
+            mail_from = next(
+                (s.mail_from for s in senders_of(outputs) if s.name == finding.domain),
+                finding.domain,
+            )
+            served.append(
+                (
+                    ServedRecord(mail_from, "MX", (STANDIN_INBOUND_MX,)),
+                    f"{mail_from} MX {STANDIN_INBOUND_MX}: a real deployment publishes an MX"
+                    " for the relay's MAIL FROM domain naming its inbound mail host"
+                    " (not created by this stack)",
+                )
+            )
+    return served
 
 
 def _standin(

@@ -49,7 +49,8 @@ def test_plan_json_lists_the_ses_resources_and_records_per_domain(tmp_path: Path
     result = mailstack("plan", "--config", str(write_stack(tmp_path, SES_STACK)), "--json")
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
-    assert set(plan) == {"stack", "resources", "dns_records", "outputs"}
+    assert set(plan) == {"stack", "resources", "dns_records", "outputs", "findings"}
+    assert plan["findings"] == []
     assert plan["stack"] == "custom"
     types = [r["type"] for r in plan["resources"]]
     for resource_type in (
@@ -68,7 +69,9 @@ def test_plan_json_lists_the_ses_resources_and_records_per_domain(tmp_path: Path
     for domain in ("mail.example.org", "offers.example.org"):
         records = [r for r in plan["dns_records"] if r["name"].endswith(domain)]
         kinds = sorted(
-            (r["name"].split(".")[0], r["type"]) for r in records if r["name"] != "<unknown>"
+            (r["name"].split(".")[0], r["type"])
+            for r in records
+            if not r["name"].startswith("<token ")
         )
         assert kinds == [
             ("_dmarc", "TXT"),
@@ -77,7 +80,12 @@ def test_plan_json_lists_the_ses_resources_and_records_per_domain(tmp_path: Path
             (domain.split(".")[0], "TXT"),
         ]
     cnames = [r for r in plan["dns_records"] if r["type"] == "CNAME"]
-    assert len(cnames) == 6 and {r["name"] for r in cnames} == {"<unknown>"}
+    # Easy DKIM tokens are issued on deployment: the plan names each by its position.
+    assert sorted(r["name"] for r in cnames) == sorted(
+        f"<token {n}>._domainkey.{domain}"
+        for n in (1, 2, 3)
+        for domain in ("mail.example.org", "offers.example.org")
+    )
 
 
 def test_plan_twice_gives_byte_identical_json(tmp_path: Path) -> None:
@@ -152,3 +160,48 @@ def test_zone_file_loads_into_a_real_dns_server(tmp_path: Path) -> None:
             "10 feedback-smtp.eu-central-1.amazonses.com."
         ]
         assert query("_mta-sts.mail.example.org", "TXT")[0].startswith("v=STSv1; id=")
+
+
+EXTERNAL_REPORTS: dict[str, Any] = {
+    "aws:region": "us-east-1",
+    "mailstack:environment": "staging",
+    "mailstack:dns": {"provider": "cloudflare", "zoneId": "abc", "zoneName": "example.com"},
+    "mailstack:domains": [
+        {
+            "name": "news.example.com",
+            "dmarc": {"policy": "quarantine", "rua": ["agg@reports.vendor.example.net"]},
+        },
+        {
+            "name": "mail.example.com",
+            "sender": "postfix",
+            "relay": {"hostname": "relay1.mail.example.com", "allowedCidrs": ["10.0.0.0/8"]},
+            "dmarc": {"policy": "quarantine", "rua": ["d@example.com"]},
+        },
+    ],
+}
+
+
+def test_plan_reports_what_verify_would_fail_on_in_text_and_json(tmp_path: Path) -> None:
+    path = str(write_stack(tmp_path, EXTERNAL_REPORTS))
+    text = mailstack("plan", "--config", path)
+    assert text.returncode == 0, text.stderr
+    section = text.stdout.split("\nFindings", 1)[1]
+    assert "dmarc-external-report-authorization: news.example.com" in section
+    assert (
+        'publish: news.example.com._report._dmarc.reports.vendor.example.net TXT "v=DMARC1;"'
+        in section
+    )
+    assert "relay-mail-from-mx: mail.example.com" in section
+    as_json = json.loads(mailstack("plan", "--config", path, "--json").stdout)
+    assert [(f["id"], f["domain"], f["record"]) for f in as_json["findings"]] == [
+        (
+            "dmarc-external-report-authorization",
+            "news.example.com",
+            {
+                "name": "news.example.com._report._dmarc.reports.vendor.example.net",
+                "type": "TXT",
+                "values": ["v=DMARC1;"],
+            },
+        ),
+        ("relay-mail-from-mx", "mail.example.com", None),
+    ]

@@ -42,7 +42,9 @@ def test_pack_declares_every_policy_with_its_enforcement() -> None:
 
     assert levels["relay-reverse-dns"] == proto.ADVISORY
     assert levels["dmarc-enforced-in-production"] == proto.MANDATORY
-    assert len(levels) == 9
+    assert levels["dmarc-external-report-authorization"] == proto.ADVISORY
+    assert levels["relay-mail-from-mx"] == proto.ADVISORY
+    assert len(levels) == 11
 
 
 def test_1024_bit_key_is_mandatory_violation_on_the_resource() -> None:

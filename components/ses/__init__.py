@@ -1,0 +1,1 @@
+"""SES domain: identity, MAIL FROM, configuration set and the custom tracking domain."""
