@@ -307,7 +307,9 @@ def consumers(resources: Iterable[PlannedLike]) -> tuple[list[Consumer], list[Fi
 
 def publishes(producer: Producer, consumer: Consumer) -> bool:
     """Same namespace and metric, the exact same dimension names, and agreeing known values."""
-    if producer.namespace != consumer.namespace or producer.dimension_names != consumer.dimension_names:
+    if producer.namespace != consumer.namespace:
+        return False
+    if producer.dimension_names != consumer.dimension_names:
         return False
     if consumer.metric_name is not None and producer.metric_name != consumer.metric_name:
         return False
