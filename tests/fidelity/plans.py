@@ -1,0 +1,64 @@
+"""The plans the fidelity rules judge: every shipped example stack and configs that add the
+features those stacks leave out (auto-pause, a tracking domain, Cloudflare beside Route53)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from components.program import build
+from mailstack.plan import PlanResult, run_plan, run_program
+
+STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
+EXAMPLE_STACKS = sorted(p.name for p in STACKS_DIR.glob("Pulumi.*.yaml"))
+
+# Every optional monitoring feature at once, SES and a relay, both DNS providers.
+FULL_FEATURES: dict[str, Any] = {
+    "aws:region": "eu-west-1",
+    "mailstack:environment": "production",
+    "mailstack:dns": {"provider": "cloudflare", "zoneName": "example.com"},
+    "mailstack:alerts": {
+        "emails": ["ops@example.com"],
+        "webhooks": ["https://hooks.example.com/mail?token=s3cret"],
+        "autoPause": True,
+        "campaignTag": "mailing",
+    },
+    "mailstack:domains": [
+        {
+            "name": "news.example.com",
+            "sender": "ses",
+            "mailFrom": "bounce.news.example.com",
+            "trackingDomain": "links.news.example.com",
+            "dmarc": {"policy": "reject", "rua": ["dmarc@example.com"]},
+        },
+        {
+            "name": "billing.example.net",
+            "sender": "ses",
+            "dkim": "byo",
+            "dkimSelector": "bill2026",
+            "dns": {"provider": "route53", "zoneName": "example.net", "zoneId": "Z0123456789ABC"},
+            "dmarc": {"policy": "quarantine", "rua": ["dmarc@example.com"]},
+        },
+        {
+            "name": "mail.example.com",
+            "sender": "postfix",
+            "relay": {
+                "hostname": "relay1.mail.example.com",
+                "allowedCidrs": ["10.0.0.0/8", "2001:db8::/32"],
+                "smarthost": "ses",
+            },
+            "dmarc": {"policy": "reject", "rua": ["dmarc@example.com"]},
+        },
+    ],
+}
+EXTRA_CONFIGS: dict[str, dict[str, Any]] = {"full-features": FULL_FEATURES}
+PLAN_NAMES = [*EXAMPLE_STACKS, *EXTRA_CONFIGS]
+
+
+@cache
+def planned(name: str) -> PlanResult:
+    """A plan by example stack file name or extra config name; planned once per test run."""
+    if name in EXTRA_CONFIGS:
+        return run_program(EXTRA_CONFIGS[name], name, build)
+    return run_plan(STACKS_DIR / name)
