@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from components.config.model import read_stack_file
 from components.program import build
 from mailstack.plan import PlanResult, run_plan, run_program
 
@@ -62,3 +63,8 @@ def planned(name: str) -> PlanResult:
     if name in EXTRA_CONFIGS:
         return run_program(EXTRA_CONFIGS[name], name, build)
     return run_plan(STACKS_DIR / name)
+
+
+def region_of(name: str) -> str:
+    raw = EXTRA_CONFIGS.get(name) or read_stack_file(STACKS_DIR / name)
+    return str(raw["aws:region"])

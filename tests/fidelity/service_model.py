@@ -76,7 +76,9 @@ def _compiled(pattern: str) -> regex.Pattern[str]:
 def _pattern_matches(pattern: str, text: str) -> bool:
     # Models anchor some patterns and not others; AWS matches the whole value either way.
     stripped = pattern[1:] if pattern.startswith("^") else pattern
-    stripped = stripped[:-1] if stripped.endswith("$") and not stripped.endswith("\\$") else stripped
+    stripped = (
+        stripped[:-1] if stripped.endswith("$") and not stripped.endswith("\\$") else stripped
+    )
     return _compiled(stripped).fullmatch(text) is not None
 
 
