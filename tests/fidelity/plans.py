@@ -10,6 +10,7 @@ from typing import Any
 from components.config.model import read_stack_file
 from components.program import build
 from mailstack.plan import PlanResult, run_plan, run_program
+from tests.fidelity.stand_in_mocks import StandInMocks
 
 STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
 EXAMPLE_STACKS = sorted(p.name for p in STACKS_DIR.glob("Pulumi.*.yaml"))
@@ -63,6 +64,13 @@ def planned(name: str) -> PlanResult:
     if name in EXTRA_CONFIGS:
         return run_program(EXTRA_CONFIGS[name], name, build)
     return run_plan(STACKS_DIR / name)
+
+
+@cache
+def deployed(name: str) -> PlanResult:
+    """The same plan as `pulumi up` would resolve it, with stand-ins for what AWS assigns."""
+    raw = EXTRA_CONFIGS.get(name) or read_stack_file(STACKS_DIR / name)
+    return run_program(raw, name.removesuffix(".yaml"), build, StandInMocks(region_of(name)), False)
 
 
 def region_of(name: str) -> str:
