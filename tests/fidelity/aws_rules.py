@@ -237,8 +237,20 @@ def event_pattern_rule(plan: PlanResult, region: str) -> list[str]:
 _QUOTED_TERMS = re.compile(r'(\s*[-?]?"(?:[^"\\]|\\.)*"\s*|\s*[-?]?[\w.:=/-]+\s*)+')
 
 
-def log_filter_rule(plan: PlanResult, region: str) -> list[str]:
-    findings: list[str] = []
+# CloudWatch Logs PutRetentionPolicy reference, retentionInDays: "Valid Values" (the model types
+# it as a plain integer).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                      2192, 2557, 2922, 3288, 3653)  # fmt: skip
+
+
+def logs_rule(plan: PlanResult, region: str) -> list[str]:
+    """Log groups keep logs for a period the API offers; metric filters parse and count."""
+    findings = [
+        f"{g.name}: retentionInDays {g.inputs['retentionInDays']} is not one of "
+        f"{list(LOG_RETENTION_DAYS)}"
+        for g in _resources(plan, "aws:cloudwatch/logGroup:LogGroup")
+        if g.inputs.get("retentionInDays") not in (None, *LOG_RETENTION_DAYS)
+    ]
     for f in _resources(plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter"):
         pattern = str(f.inputs.get("pattern", ""))
         if pattern.startswith("{"):
@@ -265,6 +277,6 @@ RULES: dict[str, Rule] = {
     "iam-actions": iam_rule,
     "lambda-runtime": lambda_runtime_rule,
     "event-pattern": event_pattern_rule,
-    "log-filter": log_filter_rule,
+    "logs": logs_rule,
     "metric-contract": metric_contract_rule,
 }

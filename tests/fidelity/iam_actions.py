@@ -1,7 +1,8 @@
 """Every IAM action in a policy document names an operation of a real AWS service.
 
 An action is `prefix:Name`. The prefix is a service's IAM namespace, which botocore records as
-a model's `signingName` (or `endpointPrefix`, or its own name); the name is one of that
+a model's `signingName`, or its `endpointPrefix` when it signs as that (the endpoint prefix of a
+service with its own signing name, like `email` for SES, is no IAM prefix); the name is one of that
 service's operations, or a pattern (`kms:GenerateDataKey*`) matching at least one. A few IAM
 actions authorize something that is no API operation; those are listed with the reason.
 """
@@ -21,6 +22,13 @@ NON_API_ACTIONS: Mapping[str, str] = {
     "lambda:InvokeFunction": "the IAM action of Lambda's Invoke operation (Lambda API "
     "reference, Invoke: required permission lambda:InvokeFunction)",
     "iam:PassRole": "a permission-only action: checked when a role is handed to a service",
+}
+
+# Services whose IAM prefix is neither their signing name nor their endpoint prefix.
+IAM_PREFIX_OF_SERVICE: Mapping[str, str] = {
+    # Endpoint monitoring.<region>.amazonaws.com, IAM actions cloudwatch:* (CloudWatch API
+    # reference, "Actions, resources, and condition keys for Amazon CloudWatch").
+    "cloudwatch": "cloudwatch",
 }
 
 POLICY_INPUTS: Mapping[str, tuple[str, ...]] = {
@@ -43,8 +51,12 @@ def _operations_by_prefix() -> dict[str, frozenset[str]]:
         model = loader.load_service_model(name, "service-2")
         metadata = model.get("metadata", {})
         operations = set(model.get("operations", {}))
-        for prefix in {name, metadata.get("signingName"), metadata.get("endpointPrefix")} - {None}:
-            found.setdefault(str(prefix).lower(), set()).update(operations)
+        prefix = (
+            IAM_PREFIX_OF_SERVICE.get(name)
+            or metadata.get("signingName")
+            or metadata.get("endpointPrefix", name)
+        )
+        found.setdefault(str(prefix).lower(), set()).update(operations)
     return {prefix: frozenset(ops) for prefix, ops in found.items()}
 
 
