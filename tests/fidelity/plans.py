@@ -66,11 +66,21 @@ def planned(name: str) -> PlanResult:
     return run_plan(STACKS_DIR / name)
 
 
-@cache
 def deployed(name: str) -> PlanResult:
     """The same plan as `pulumi up` would resolve it, with stand-ins for what AWS assigns."""
+    return _deployed(name)[0]
+
+
+def relay_user_data(name: str) -> dict[str, str]:
+    """Each relay instance's user data (base64 of gzip), as the provider would send it."""
+    return _deployed(name)[1].user_data
+
+
+@cache
+def _deployed(name: str) -> tuple[PlanResult, StandInMocks]:
     raw = EXTRA_CONFIGS.get(name) or read_stack_file(STACKS_DIR / name)
-    return run_program(raw, name.removesuffix(".yaml"), build, StandInMocks(region_of(name)), False)
+    mocks = StandInMocks(region_of(name))
+    return run_program(raw, name.removesuffix(".yaml"), build, mocks, False), mocks
 
 
 def region_of(name: str) -> str:

@@ -39,11 +39,17 @@ TOKENS = ["a" * 32, "b" * 32, "c" * 32]
 class StandInMocks(pulumi.runtime.Mocks):
     def __init__(self, region: str) -> None:
         self.region = region
+        # Each instance's user data as sent: the plan shows it only as a secret.
+        self.user_data: dict[str, str] = {}
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[Any, Any]]:
         state = dict(args.inputs)
+        if args.typ == "aws:ec2/instance:Instance":
+            sent = args.inputs.get("userDataBase64", "")
+            # A secret reaches the mocks still wrapped with its signature.
+            self.user_data[args.name] = str(sent.get("value") if isinstance(sent, dict) else sent)
         physical = str(
             args.inputs.get("name")
             or args.inputs.get("configurationSetName")
