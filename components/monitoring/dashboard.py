@@ -71,9 +71,7 @@ def _search(campaign_tag: str, metric_name: str, configuration_sets: Sequence[st
     sets = " OR ".join(
         f"{_quoted(m.CONFIGURATION_SET_DIMENSION)}={_quoted(name)}" for name in configuration_sets
     )
-    return (
-        f"SEARCH('{{{schema}}} MetricName=\"{metric_name}\" ({sets})', 'Sum', {COUNT_PERIOD})"
-    )
+    return f"SEARCH('{{{schema}}} MetricName=\"{metric_name}\" ({sets})', 'Sum', {COUNT_PERIOD})"
 
 
 def _widgets(spec: DashboardSpec) -> list[dict[str, Any]]:
@@ -117,9 +115,7 @@ def _widgets(spec: DashboardSpec) -> list[dict[str, Any]]:
             metric_name = m.EVENT_METRICS[event_type]
             expression = [
                 {
-                    "expression": _search(
-                        spec.campaign_tag, metric_name, spec.configuration_sets
-                    ),
+                    "expression": _search(spec.campaign_tag, metric_name, spec.configuration_sets),
                     "id": f"c{metric_name.lower()}",
                     "label": "",
                 }

@@ -48,7 +48,7 @@ def test_relay_user_data_is_valid_cloud_config(name: str, tmp_path: Path) -> Non
 @needs_cloud_init
 def test_cloud_init_schema_refuses_a_broken_config(tmp_path: Path) -> None:
     """The check can fail: a wrong type in a known module is refused."""
-    (instance, encoded), *_ = relay_user_data("Pulumi.prod.yaml").items()
+    (_instance, encoded), *_ = relay_user_data("Pulumi.prod.yaml").items()
     text = gzip.decompress(base64.b64decode(encoded)).decode("utf-8")
     path = tmp_path / "broken.yaml"
     path.write_text(text.replace("\npackages:\n", "\npackages: 3\nx_packages:\n", 1))
