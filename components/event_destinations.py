@@ -10,7 +10,11 @@ import pulumi_aws as aws
 from components.alert_topic import derived_arn
 from components.dns.record_input import RecordInput
 from components.monitoring import policies
-from components.monitoring.destinations import cloudwatch_destination, sns_destination
+from components.monitoring.destinations import (
+    CloudWatchDestinationSpec,
+    cloudwatch_destinations,
+    sns_destination,
+)
 from components.monitoring.tracking import tracking_record
 
 # Tracking links and the open pixel are served over HTTPS only.
@@ -28,6 +32,21 @@ def tracking_record_input(tracking_domain: str, region: str) -> RecordInput:
     """The CNAME that sends the custom tracking domain to SES's regional tracking host."""
     return RecordInput.from_record(
         f"tracking-{tracking_domain}", tracking_record(tracking_domain, region)
+    )
+
+
+def _cloudwatch_dimensions(
+    spec: CloudWatchDestinationSpec[pulumi.Input[str]],
+) -> aws.sesv2.ConfigurationSetEventDestinationEventDestinationCloudWatchDestinationArgs:
+    return aws.sesv2.ConfigurationSetEventDestinationEventDestinationCloudWatchDestinationArgs(
+        dimension_configurations=[
+            aws.sesv2.ConfigurationSetEventDestinationEventDestinationCloudWatchDestinationDimensionConfigurationArgs(
+                dimension_name=dimension.name,
+                dimension_value_source=dimension.source,
+                default_dimension_value=dimension.default_value,
+            )
+            for dimension in spec.dimensions
+        ]
     )
 
 
@@ -79,26 +98,17 @@ class EventDestinations(pulumi.ComponentResource):
             # SES checks it may publish when the destination is created.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
-        cw_spec = cloudwatch_destination(args.configuration_set_name, args.campaign_tag)
-        aws.sesv2.ConfigurationSetEventDestination(
-            f"{name}-{cw_spec.key}",
-            configuration_set_name=args.configuration_set_name,
-            event_destination_name=f"{args.name_prefix}-{cw_spec.key}"[:64],
-            event_destination=aws.sesv2.ConfigurationSetEventDestinationEventDestinationArgs(
-                enabled=True,
-                matching_event_types=list(cw_spec.event_types),
-                cloud_watch_destination=aws.sesv2.ConfigurationSetEventDestinationEventDestinationCloudWatchDestinationArgs(
-                    dimension_configurations=[
-                        aws.sesv2.ConfigurationSetEventDestinationEventDestinationCloudWatchDestinationDimensionConfigurationArgs(
-                            dimension_name=dimension.name,
-                            dimension_value_source=dimension.source,
-                            default_dimension_value=dimension.default_value,
-                        )
-                        for dimension in cw_spec.dimensions
-                    ]
+        for cw_spec in cloudwatch_destinations(args.configuration_set_name, args.campaign_tag):
+            aws.sesv2.ConfigurationSetEventDestination(
+                f"{name}-{cw_spec.key}",
+                configuration_set_name=args.configuration_set_name,
+                event_destination_name=f"{args.name_prefix}-{cw_spec.key}"[:64],
+                event_destination=aws.sesv2.ConfigurationSetEventDestinationEventDestinationArgs(
+                    enabled=True,
+                    matching_event_types=list(cw_spec.event_types),
+                    cloud_watch_destination=_cloudwatch_dimensions(cw_spec),
                 ),
-            ),
-            opts=child,
-        )
+                opts=child,
+            )
         self.feedback_topic_arn = feedback_arn
         self.register_outputs({"feedback_topic_arn": feedback_arn})

@@ -13,6 +13,7 @@ from typing import Any
 
 from components.config.alerts import DEFAULT_CAMPAIGN_TAG
 from components.monitoring import metrics as m
+from components.monitoring.destinations import campaign_dimensions
 
 WIDTH = 12
 HEIGHT = 6
@@ -59,11 +60,18 @@ def _metric(
     }
 
 
-def _search(campaign_tag: str, metric_name: str) -> str:
-    return (
-        f"SEARCH('{{{m.SES_NAMESPACE},{campaign_tag}}} MetricName=\"{metric_name}\"', "
-        f"'Sum', {COUNT_PERIOD})"
+def _quoted(term: str) -> str:
+    # Search terms with characters other than letters, digits and `_` must be quoted.
+    return f'"{term}"'
+
+
+def _search(campaign_tag: str, metric_name: str, configuration_sets: Sequence[str]) -> str:
+    """Per campaign, limited to this stack's sets: an account may hold other stacks' sets."""
+    schema = ",".join([m.SES_NAMESPACE, *map(_quoted, campaign_dimensions(campaign_tag))])
+    sets = " OR ".join(
+        f"{_quoted(m.CONFIGURATION_SET_DIMENSION)}={_quoted(name)}" for name in configuration_sets
     )
+    return f"SEARCH('{{{schema}}} MetricName=\"{metric_name}\" ({sets})', 'Sum', {COUNT_PERIOD})"
 
 
 def _widgets(spec: DashboardSpec) -> list[dict[str, Any]]:
@@ -107,7 +115,7 @@ def _widgets(spec: DashboardSpec) -> list[dict[str, Any]]:
             metric_name = m.EVENT_METRICS[event_type]
             expression = [
                 {
-                    "expression": _search(spec.campaign_tag, metric_name),
+                    "expression": _search(spec.campaign_tag, metric_name, spec.configuration_sets),
                     "id": f"c{metric_name.lower()}",
                     "label": "",
                 }

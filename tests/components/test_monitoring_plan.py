@@ -87,7 +87,8 @@ def test_event_destinations_and_dashboard_exist() -> None:
         "sns" if "snsDestination" in d.inputs["eventDestination"] else "cloudwatch"
         for d in destinations
     )
-    assert kinds == ["cloudwatch", "cloudwatch", "sns", "sns"]
+    # Two SES domains: per set, a feedback topic and one CloudWatch destination per dimension set.
+    assert kinds == ["cloudwatch"] * 4 + ["sns"] * 2
     assert len(result.resources_of_type("aws:cloudwatch/dashboard:Dashboard")) == 1
 
 

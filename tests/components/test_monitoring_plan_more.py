@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from functools import cache
 from typing import Any
 
@@ -16,8 +15,8 @@ import pulumi
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from components.monitoring import metric_contract as contract
 from components.monitoring import metrics as m
-from components.monitoring.destinations import produced_event_metrics
 from components.program import build
 from mailstack.plan import PlanResult, run_program
 from tests.components import test_deployed_outputs as deployed
@@ -193,31 +192,22 @@ def test_dashboard_of_sets_and_relays_references_only_what_exists() -> None:
     (dashboard,) = result.resources_of_type("aws:cloudwatch/dashboard:Dashboard")
     body = json.loads(dashboard.inputs["dashboardBody"])
     alarm_arns = {_alarm_arn(a.inputs["name"]) for a in result.resources_of_type(ALARM)}
-    produced = produced_event_metrics("mailing") | {
-        (m.relay_namespace("relay1.mail.example.com"), metric, frozenset())
-        for metric in m.RELAY_METRICS
-    }
     shown_alarms: set[str] = set()
-    referenced: set[tuple[str, str, frozenset[str]]] = set()
     for widget in body["widgets"]:
         properties = widget["properties"]
         shown_alarms.update(properties.get("alarms", []))
         shown_alarms.update(properties.get("annotations", {}).get("alarms", []))
-        for row in properties.get("metrics", []):
-            if isinstance(row[0], dict):
-                found = re.fullmatch(
-                    r"SEARCH\('\{([^,]+),([^}]+)\} MetricName=\"(\w+)\"', 'Sum', \d+\)",
-                    row[0]["expression"],
-                )
-                assert found, row
-                namespace, dimension, metric = found.groups()
-                referenced.add((namespace, metric, frozenset({dimension})))
-                continue
-            namespace, metric, *dims = [part for part in row if not isinstance(part, dict)]
-            referenced.add((namespace, metric, frozenset(dims[0::2])))
-            if dims:
-                assert dims[1] in {"news-example-com", "billing-example-com"}
-    assert referenced <= produced
+    assert contract.check(result.resources) == []
+    drawn, unreadable = contract.consumers([dashboard])
+    assert unreadable == []
+    referenced = {(c.namespace, c.metric_name, frozenset(c.dimensions)) for c in drawn}
+    for set_name in ("news-example-com", "billing-example-com"):
+        assert ("AWS/SES", "Bounce", frozenset({("ses:configuration-set", set_name)})) in referenced
+        assert (
+            "AWS/SES",
+            "Bounce",
+            frozenset({("ses:configuration-set", set_name), ("mailing", None)}),
+        ) in referenced
     assert {ns for ns, _, _ in referenced} >= {
         m.SES_NAMESPACE,
         m.relay_namespace("relay1.mail.example.com"),

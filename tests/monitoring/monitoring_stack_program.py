@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from components.alert_topic import AlertTopic, AlertTopicArgs
 from components.config.alerts import AlertSettings
@@ -32,6 +33,13 @@ def monitoring_program(alerts: AlertSettings, captured: dict[str, Any] | None = 
             subject="SES account",
         ),
     )
+    for set_name in SETS.values():
+        # As SesSender creates them: the per-set reputation metrics the alarms read.
+        aws.sesv2.ConfigurationSet(
+            set_name,
+            configuration_set_name=set_name,
+            reputation_options={"reputation_metrics_enabled": True},
+        )
     monitors = [
         ConfigurationSetMonitoring(
             domain.replace(".", "-"),

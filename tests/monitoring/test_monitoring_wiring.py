@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pulumi
@@ -15,8 +14,8 @@ from components.auto_pause import HANDLER_FILE
 from components.config.alerts import AlertSettings
 from components.dns.record_input import RecordInput
 from components.event_destinations import tracking_options
+from components.monitoring import metric_contract as contract
 from components.monitoring import metrics as m
-from components.monitoring.destinations import produced_event_metrics
 
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:mailstack-alerts"
 
@@ -135,36 +134,51 @@ def test_each_set_publishes_feedback_to_sns_and_counts_to_cloudwatch() -> None:
         assert statement["Condition"]["StringEquals"]["aws:SourceArn"] == (
             f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{set_name}"
         )
-        cloudwatch = _one(resources, f"{key}-events-cloudwatch")["eventDestination"]
-        assert cloudwatch["matchingEventTypes"] == [
-            "SEND",
-            "DELIVERY",
-            "OPEN",
-            "CLICK",
-            "BOUNCE",
-            "COMPLAINT",
-        ]
-        assert cloudwatch["cloudWatchDestination"]["dimensionConfigurations"] == [
-            {
-                "dimensionName": "ses:configuration-set",
-                "dimensionValueSource": "MESSAGE_TAG",
-                "defaultDimensionValue": set_name,
-            },
-            {
-                "dimensionName": "campaign",
-                "dimensionValueSource": "MESSAGE_TAG",
-                "defaultDimensionValue": "untagged",
-            },
-        ]
+        by_set = {
+            "dimensionName": "ses:configuration-set",
+            "dimensionValueSource": "MESSAGE_TAG",
+            "defaultDimensionValue": set_name,
+        }
+        # SES publishes one metric per event with ALL of a destination's dimensions, and
+        # CloudWatch answers only for that exact set: one destination per set that is read.
+        for destination_key, dimensions in (
+            ("cloudwatch", [by_set]),
+            (
+                "campaigns",
+                [
+                    by_set,
+                    {
+                        "dimensionName": "campaign",
+                        "dimensionValueSource": "MESSAGE_TAG",
+                        "defaultDimensionValue": "untagged",
+                    },
+                ],
+            ),
+        ):
+            cloudwatch = _one(resources, f"{key}-events-{destination_key}")
+            assert cloudwatch["configurationSetName"] == set_name
+            destination = cloudwatch["eventDestination"]
+            assert destination["matchingEventTypes"] == [
+                "SEND",
+                "DELIVERY",
+                "OPEN",
+                "CLICK",
+                "BOUNCE",
+                "COMPLAINT",
+            ]
+            assert destination["cloudWatchDestination"]["dimensionConfigurations"] == dimensions
 
 
 def test_campaign_tag_from_config_names_the_cloudwatch_dimension() -> None:
     resources = _stack(campaign_tag="mailing")
-    cloudwatch = _one(resources, "news-example-com-events-cloudwatch")["eventDestination"]
+    cloudwatch = _one(resources, "news-example-com-events-campaigns")["eventDestination"]
     names = [
         d["dimensionName"] for d in cloudwatch["cloudWatchDestination"]["dimensionConfigurations"]
     ]
     assert names == ["ses:configuration-set", "mailing"]
+    rates = _one(resources, "news-example-com-events-cloudwatch")["eventDestination"]
+    names = [d["dimensionName"] for d in rates["cloudWatchDestination"]["dimensionConfigurations"]]
+    assert names == ["ses:configuration-set"]
 
 
 def test_no_auto_pause_unless_configured() -> None:
@@ -250,37 +264,29 @@ def _dashboard(resources: list[Registered]) -> dict[str, Any]:
     return parsed
 
 
-def _referenced_metrics(body: dict[str, Any]) -> set[tuple[str, str, frozenset[str]]]:
-    referenced: set[tuple[str, str, frozenset[str]]] = set()
-    for widget in body["widgets"]:
-        for row in widget["properties"].get("metrics", []):
-            if isinstance(row[0], dict):
-                search = re.fullmatch(
-                    r"SEARCH\('\{([^,]+),([^}]+)\} MetricName=\"(\w+)\"', 'Sum', \d+\)",
-                    row[0]["expression"],
-                )
-                assert search, row
-                namespace, dimension, metric = search.groups()
-                referenced.add((namespace, metric, frozenset({dimension})))
-                continue
-            plain = [part for part in row if not isinstance(part, dict)]
-            namespace, metric, *dims = plain
-            referenced.add((namespace, metric, frozenset(dims[0::2])))
-    return referenced
-
-
 def test_dashboard_is_json_and_references_only_metrics_and_alarms_that_exist() -> None:
     resources = _stack(campaign_tag="mailing")
     body = _dashboard(resources)
-    produced = produced_event_metrics("mailing")
+    dashboard = [r for r in resources if r.type == "aws:cloudwatch/dashboard:Dashboard"]
+    # Every metric drawn has a producer in the same stack (the metric contract).
+    assert contract.check(resources) == []
+    drawn, unreadable = contract.consumers(dashboard)
+    assert unreadable == []
+    referenced = {(c.namespace, c.metric_name, frozenset(c.dimensions)) for c in drawn}
     relay_namespace = m.relay_namespace("relay1.mail.example.com")
-    produced |= {(relay_namespace, metric, frozenset()) for metric in m.RELAY_METRICS}
-    referenced = _referenced_metrics(body)
-    assert referenced <= produced, referenced - produced
-    # Every view the issue asks for is there.
+    # Every view the issue asks for is there, per set and per campaign within each set.
     for metric in ("Send", "Delivery", "Bounce", "Complaint", "Open", "Click"):
-        assert ("AWS/SES", metric, frozenset({"ses:configuration-set"})) in referenced
-        assert ("AWS/SES", metric, frozenset({"mailing"})) in referenced
+        for set_name in SETS.values():
+            assert (
+                "AWS/SES",
+                metric,
+                frozenset({("ses:configuration-set", set_name)}),
+            ) in referenced
+            assert (
+                "AWS/SES",
+                metric,
+                frozenset({("ses:configuration-set", set_name), ("mailing", None)}),
+            ) in referenced
     assert (relay_namespace, "Deferred", frozenset()) in referenced
     alarm_arns = {
         f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{r.inputs['name']}"
