@@ -701,6 +701,126 @@ def _route53_record(r: PlannedResource) -> list[ApiRequest]:
     ]
 
 
+# --- ACM and CloudFront (HTTPS tracking domain) -------------------------------------------
+
+
+def _certificate(r: PlannedResource) -> list[ApiRequest]:
+    params = _pick(
+        r.inputs,
+        {
+            "domainName": "DomainName",
+            "validationMethod": "ValidationMethod",
+            "keyAlgorithm": "KeyAlgorithm",
+            "subjectAlternativeNames": "SubjectAlternativeNames",
+        },
+    )
+    return [_request("acm", "RequestCertificate", r, **params, Tags=_tags(r.inputs.get("tags")))]
+
+
+def _items(values: list[Any] | None) -> dict[str, Any] | None:
+    """CloudFront's list form: a count beside the items."""
+    if values is None:
+        return None
+    return {"Quantity": len(values), "Items": list(values)}
+
+
+def _origin_request_policy(r: PlannedResource) -> list[ApiRequest]:
+    i = r.inputs
+    headers = i.get("headersConfig") or {}
+    cookies = i.get("cookiesConfig") or {}
+    strings = i.get("queryStringsConfig") or {}
+    config: dict[str, Any] = {
+        "Comment": i.get("comment"),
+        "Name": _name(r),
+        "HeadersConfig": {
+            "HeaderBehavior": headers.get("headerBehavior"),
+            **(
+                {"Headers": _items((headers.get("headers") or {}).get("items"))}
+                if headers.get("headers")
+                else {}
+            ),
+        },
+        "CookiesConfig": {"CookieBehavior": cookies.get("cookieBehavior")},
+        "QueryStringsConfig": {"QueryStringBehavior": strings.get("queryStringBehavior")},
+    }
+    return [
+        _request(
+            "cloudfront",
+            "CreateOriginRequestPolicy",
+            r,
+            OriginRequestPolicyConfig={k: v for k, v in config.items() if v is not None},
+        )
+    ]
+
+
+def _origin(origin: Mapping[str, Any]) -> dict[str, Any]:
+    custom = origin.get("customOriginConfig") or {}
+    item: dict[str, Any] = {"Id": origin.get("originId"), "DomainName": origin.get("domainName")}
+    if custom:
+        item["CustomOriginConfig"] = {
+            "HTTPPort": custom.get("httpPort"),
+            "HTTPSPort": custom.get("httpsPort"),
+            "OriginProtocolPolicy": custom.get("originProtocolPolicy"),
+            "OriginSslProtocols": _items(custom.get("originSslProtocols")),
+        }
+    return item
+
+
+def _distribution(r: PlannedResource) -> list[ApiRequest]:
+    i = r.inputs
+    behavior = i.get("defaultCacheBehavior") or {}
+    certificate = i.get("viewerCertificate") or {}
+    geo = (i.get("restrictions") or {}).get("geoRestriction") or {}
+    allowed = _items(behavior.get("allowedMethods"))
+    if allowed is not None and behavior.get("cachedMethods") is not None:
+        allowed["CachedMethods"] = _items(behavior.get("cachedMethods"))
+    cache_behavior = {
+        "TargetOriginId": behavior.get("targetOriginId"),
+        "ViewerProtocolPolicy": behavior.get("viewerProtocolPolicy"),
+        "AllowedMethods": allowed,
+        "Compress": behavior.get("compress"),
+        "CachePolicyId": behavior.get("cachePolicyId"),
+        "OriginRequestPolicyId": behavior.get("originRequestPolicyId"),
+    }
+    config: dict[str, Any] = {
+        # The provider sends a generated caller reference; any unique text stands in for it.
+        "CallerReference": f"{r.name}{AUTONAME_SUFFIX}",
+        "Aliases": _items(i.get("aliases")),
+        "Origins": _items([_origin(o) for o in i.get("origins") or []]),
+        "DefaultCacheBehavior": {k: v for k, v in cache_behavior.items() if v is not None},
+        "Comment": i.get("comment", ""),
+        "PriceClass": i.get("priceClass"),
+        "Enabled": i.get("enabled"),
+        "ViewerCertificate": {
+            k: v
+            for k, v in {
+                "ACMCertificateArn": certificate.get("acmCertificateArn"),
+                "SSLSupportMethod": certificate.get("sslSupportMethod"),
+                "MinimumProtocolVersion": certificate.get("minimumProtocolVersion"),
+                "CloudFrontDefaultCertificate": certificate.get("cloudfrontDefaultCertificate"),
+            }.items()
+            if v is not None
+        },
+        "Restrictions": {
+            "GeoRestriction": {
+                "RestrictionType": geo.get("restrictionType"),
+                "Quantity": len(geo.get("locations") or []),
+                **({"Items": geo["locations"]} if geo.get("locations") else {}),
+            }
+        },
+        "HttpVersion": i.get("httpVersion"),
+        "IsIPV6Enabled": i.get("isIpv6Enabled"),
+    }
+    return [
+        _request(
+            "cloudfront",
+            "CreateDistribution",
+            r,
+            DistributionConfig={k: v for k, v in config.items() if v is not None},
+        )
+    ]
+
+
 TRANSLATORS: dict[str, Translator] = {
     "aws:sesv2/emailIdentity:EmailIdentity": _email_identity,
     "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes": _mail_from,
@@ -737,6 +857,9 @@ TRANSLATORS: dict[str, Translator] = {
     "aws:ec2/eipAssociation:EipAssociation": _eip_association,
     "aws:ec2/eipDomainName:EipDomainName": _eip_domain_name,
     "aws:route53/record:Record": _route53_record,
+    "aws:acm/certificate:Certificate": _certificate,
+    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": _origin_request_policy,
+    "aws:cloudfront/distribution:Distribution": _distribution,
 }
 
 # Planned types that send no AWS request of their own, or that other rules judge.
@@ -744,6 +867,9 @@ NOT_AWS_REQUESTS: dict[str, str] = {
     "tls:index/privateKey:PrivateKey": "generated locally by the TLS provider",
     "random:index/randomPassword:RandomPassword": "generated locally by the random provider",
     "cloudflare:index/dnsRecord:DnsRecord": "Cloudflare API: judged by the DNS rules",
+    "aws:acm/certificateValidation:CertificateValidation": (
+        "a waiter: the provider only polls DescribeCertificate until ACM issues the certificate"
+    ),
 }
 
 

@@ -97,6 +97,31 @@ def test_service_model_rule_catches(resource: str, change: Change, expected: str
     assert expected in _report("service-model", _broken(planned(PROD), resource, change))
 
 
+TRACKING_FAULTS = [
+    ("news-example-com-tracking-certificate", _set("validationMethod", "dns"),
+     "ValidationMethod: 'dns' is not one of"),
+    ("news-example-com-tracking-distribution",
+     _set("defaultCacheBehavior.viewerProtocolPolicy", "https"),
+     "ViewerProtocolPolicy: 'https' is not one of"),
+    ("news-example-com-tracking-distribution",
+     _set("viewerCertificate.minimumProtocolVersion", "TLSv1.2"),
+     "MinimumProtocolVersion: 'TLSv1.2' is not one of"),
+    ("news-example-com-tracking-distribution",
+     _set("origins.0.customOriginConfig.originProtocolPolicy", "https"),
+     "OriginProtocolPolicy: 'https' is not one of"),
+    ("news-example-com-tracking-origin-request-policy",
+     _set("headersConfig.headerBehavior", "allowList"),
+     "HeaderBehavior: 'allowList' is not one of"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("resource", "change", "expected"), TRACKING_FAULTS)
+def test_service_model_rule_catches_tracking_faults(
+    resource: str, change: Change, expected: str
+) -> None:
+    assert expected in _report("service-model", _broken(planned(FULL), resource, change))
+
+
 ALARM_FAULTS = [
     (ALARM, _set("treatMissingData", "notbreaching"), "treatMissingData 'notbreaching'"),
     (ALARM, _set("period", 45), "period 45 is not 10, 20, 30 or a multiple of 60"),
