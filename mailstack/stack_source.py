@@ -25,8 +25,12 @@ def add_stack_source(
 
 
 def stack_settings_path(args: argparse.Namespace) -> Path:
-    """The settings file the arguments name; a usage error when it does not exist."""
+    """The settings file the arguments name; a usage error when it is not a readable file."""
     path: Path = args.config if args.config is not None else stack_file_path(args.stack)
-    if not path.is_file():
+    if path.is_dir():
+        raise UsageError(f"stack settings file {path} is a directory; expected a file")
+    if not path.exists():
         raise UsageError(f"stack settings file {path} does not exist")
+    if not path.is_file():
+        raise UsageError(f"stack settings file {path} is not a regular file")
     return path
