@@ -74,12 +74,16 @@ def parse_stack_settings(data: bytes, source: str, namespace: str) -> dict[str, 
     if not isinstance(settings, dict):
         raise _fail("config", "expected a mapping of `namespace:key: value` settings")
     config: dict[str, Any] = {}
+    written_as: dict[str, str] = {}
     for key, value in settings.items():
         # Pulumi reads a key without a namespace as the project's own.
         full = key if ":" in key else f"{namespace}:{key}"
         if full in config:
-            raise _fail(f"config.{key}", f"the same setting as config.{full}; keep one of them")
+            raise _fail(
+                f"config.{key}", f"the same setting as config.{written_as[full]}; keep one of them"
+            )
         config[full] = value
+        written_as[full] = key
     encrypted = [path for key, value in config.items() for path in secure_paths(value, key)]
     if encrypted:
         raise ConfigError(
