@@ -60,8 +60,8 @@ _resolver = yaml.resolver.Resolver()
 def _scalar(event: yaml.ScalarEvent, path: str) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
-        tag = _resolver.resolve(ScalarNode, event.value, event.implicit)
-    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+        tag = _resolver.resolve(ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+    node = ScalarNode(tag, event.value)
     if tag in _TEXT_TAGS:
         return event.value
     try:
