@@ -28,3 +28,15 @@ def test_plan_reports_a_directory_and_an_alias_bomb_without_traceback(tmp_path: 
     )
     assert result.returncode == 1
     assert "aliases" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_date_outside_mailstack_reaches_the_program_as_the_text_written(tmp_path: Path) -> None:
+    from mailstack.plan import run_plan
+
+    stack = (REPO / "stacks/Pulumi.dev.yaml").read_text().replace(
+        "config:\n", "config:\n  aws:defaultTags: {tags: {created: 2024-01-01}}\n", 1
+    )
+    path = tmp_path / "Pulumi.dated.yaml"
+    path.write_text(stack)
+    plan = run_plan(path)
+    assert plan.stack == "dated" and plan.resources
