@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+from pulumi.runtime.config import is_config_secret
 
 from components.config.model import NAMESPACE, load_stack_config
 from components.config.problems import ConfigError
@@ -27,10 +28,16 @@ def raw_config() -> dict[str, Any]:
     return raw
 
 
+def secret_keys() -> tuple[str, ...]:
+    """Config keys Pulumi holds as secrets (decrypted `secure:` values): never echoed in errors."""
+    keys = ["aws:region", *(f"{NAMESPACE}:{key}" for key in TOP_LEVEL_KEYS)]
+    return tuple(key for key in keys if is_config_secret(key))
+
+
 def build() -> dict[str, Any]:
     """Create every resource of the stack; returns the stack outputs."""
     try:
-        stack_config = load_stack_config(raw_config())
+        stack_config = load_stack_config(raw_config(), secret_keys=secret_keys())
     except ConfigError as error:
         # RunError stops the program with the message alone, no stack trace.
         raise pulumi.RunError(error.render()) from None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from components.config.problems import Problems, Section
+from components.records.dns_record import domain_problem
 
 ALERT_KEYS = (
     "emails",
@@ -28,11 +29,14 @@ ALLOWED_PERIODS = (300, 600, 900, 1800, 3600)
 # AWS reviews and may pause an account within hours; an alarm that needs longer is no warning.
 MAX_REACTION_SECONDS = 3600
 
+# RFC 5322 atext dot-atoms: the addresses SNS subscribes, nothing quoted.
 _EMAIL = re.compile(
-    r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$"
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+"
 )
+# RFC 3986 2: the characters a URI is written with; anything else must be %-encoded.
+_URI = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]+")
 # SES message tag names and CloudWatch dimension names share this alphabet.
-_TAG_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_TAG_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ def _thresholds(section: Section, key: str, default: Thresholds) -> Thresholds:
 def _emails(section: Section) -> tuple[str, ...]:
     valid: dict[str, str] = {}
     for index, email in enumerate(section.string_list("emails")):
-        if not _EMAIL.match(email):
+        if not _EMAIL.fullmatch(email):
             section.problems.add(
                 f"{section.key_path('emails')}[{index}]",
                 email,
@@ -140,20 +144,6 @@ def _emails(section: Section) -> tuple[str, ...]:
         # Mail systems treat addresses case-insensitively; one subscription per mailbox.
         valid.setdefault(email.lower(), email)
     return tuple(valid.values())
-
-
-def _shown_webhook(url: str) -> str:
-    """A rejected webhook as an error message may show it: path, query and credentials often
-    carry the token that lets anyone post, so only scheme and host remain."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return "(a URL that cannot be parsed; not shown, it may hold a token)"
-    if not parts.scheme or not host:
-        return "(not a URL; not shown, it may hold a token)"
-    hidden = "/…" if (parts.path.strip("/") or parts.query or parts.fragment) else ""
-    return f"{parts.scheme}://{host}{hidden}"
 
 
 def _webhooks(section: Section) -> tuple[str, ...]:
@@ -166,12 +156,23 @@ def _webhooks(section: Section) -> tuple[str, ...]:
             parts.port  # noqa: B018
         except ValueError:
             parts, host = None, None
-        if parts is None or parts.scheme != "https" or not host or parts.username or parts.password:
+        if (
+            parts is None
+            or parts.scheme != "https"
+            or not host
+            or parts.username is not None
+            or parts.password is not None
+            or domain_problem(host.rstrip(".")) is not None
+            # One reading only: what SNS is given is what was written.
+            or urlunsplit(parts) != url
+            or not _URI.fullmatch(url)
+        ):
             section.problems.add(
                 f"{section.key_path('webhooks')}[{index}]",
-                _shown_webhook(url),
-                "expected an https:// URL with a host, a valid port if any, and no user:password "
-                "(alerts are never sent over plain HTTP)",
+                url,
+                "expected an https:// URL with a valid host name, a valid port if any, no"
+                " user:password, and no spaces or characters that need %-encoding"
+                " (alerts are never sent over plain HTTP)",
             )
             continue
         if url not in valid:
@@ -195,7 +196,7 @@ def _period(section: Section) -> int:
 
 def _campaign_tag(section: Section) -> str:
     tag = section.string("campaignTag", default=DEFAULT_CAMPAIGN_TAG) or DEFAULT_CAMPAIGN_TAG
-    if not _TAG_NAME.match(tag) or tag.lower().startswith(("aws", "ses")):
+    if not _TAG_NAME.fullmatch(tag) or tag.lower().startswith(("aws", "ses")):
         section.problems.add(
             section.key_path("campaignTag"),
             tag,

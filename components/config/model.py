@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from components.config.names import (
     registrable_domain,
 )
 from components.config.problems import MISSING, Problems, Section
+from components.config.record_sizes import check_record_sizes
 from components.config.relay import RelaySettings, parse_relay
 from components.config.stack_file import read_stack_settings
 from components.monitoring.tracking import parse_tracking_domain
@@ -87,7 +88,7 @@ MAX_NAME_LENGTH = 253
 # The policy pack's rule for the same limit, named so both reports lead to one place.
 SPF_LOOKUP_POLICY = "spf-lookup-limit"
 _RELAY_SPF_STAND_IN = "ip4:192.0.2.1"
-_CONFIG_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_CONFIG_SET_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -153,12 +154,15 @@ class StackConfig:
         return self.environment == "production"
 
 
-def load_stack_config(raw: Mapping[str, Any]) -> StackConfig:
+def load_stack_config(
+    raw: Mapping[str, Any], secret_keys: Collection[str] = ()
+) -> StackConfig:
     """Validate the stack's config mapping (`aws:region`, `mailstack:<key>` ...) into a StackConfig.
 
-    Raises ConfigError listing every problem found.
+    Raises ConfigError listing every problem found. No problem shows a value below one of
+    `secret_keys` (keys Pulumi decrypted from `secure:`).
     """
-    problems = Problems()
+    problems = Problems(secret_keys=tuple(secret_keys))
     for key in raw:
         if key.startswith(f"{NAMESPACE}:") and key.split(":", 1)[1] not in (
             "environment",
@@ -170,10 +174,13 @@ def load_stack_config(raw: Mapping[str, Any]) -> StackConfig:
                 key,
                 raw[key],
                 "unknown key; allowed mailstack keys are environment, dns, alerts, domains",
+                unknown_key=True,
             )
+    for key in ("aws:region", f"{NAMESPACE}:environment"):
+        problems.plain(key, raw.get(key))
     region = _region(raw.get("aws:region"), problems)
     environment = raw.get(f"{NAMESPACE}:environment", "development")
-    if environment not in ENVIRONMENTS:
+    if not isinstance(environment, str) or environment not in ENVIRONMENTS:
         problems.add(
             f"{NAMESPACE}:environment", environment, f"expected one of {', '.join(ENVIRONMENTS)}"
         )
@@ -452,7 +459,7 @@ def _domain(
     configuration_set = section.string("configurationSet") or name.replace(".", "-")
     # A name derived from an invalid domain name was already reported with the name itself.
     derived_only = not section.has("configurationSet")
-    if (name_ok or not derived_only) and not _CONFIG_SET_NAME.match(configuration_set):
+    if (name_ok or not derived_only) and not _CONFIG_SET_NAME.fullmatch(configuration_set):
         problems.add(
             section.key_path("configurationSet"),
             configuration_set,
@@ -490,7 +497,7 @@ def _domain(
         _check_record_names(section, name, via_ses and dkim == "easy", selectors, mta_sts, tls_rpt)
     if len(problems) > before or dns is None:
         return None
-    return DomainConfig(
+    domain = DomainConfig(
         name=name,
         sender=sender,
         mail_from=mail_from,
@@ -506,6 +513,8 @@ def _domain(
         tracking_domain=tracking_domain,
         dkim_key_bits=dkim_key_bits,
     )
+    check_record_sizes(section, domain)
+    return None if len(problems) > before else domain
 
 
 def _check_record_names(
@@ -751,7 +760,13 @@ def _mta_sts(raw: Any, path: str, problems: Problems) -> MtaStsPolicy | None:
             continue
         mx.append(pattern)
     # RFC 8461 3.2: a policy in mode none (withdrawing MTA-STS) needs no MX patterns.
-    if not mx and mode != "none" and len(problems) == before and not section.malformed:
+    if (
+        not mx
+        and mode != "none"
+        and len(problems) == before
+        and not section.malformed
+        and not section.reported("mx")
+    ):
         problems.add(
             section.key_path("mx"),
             section.value("mx"),
@@ -768,7 +783,7 @@ def _tls_rpt(raw: Any, path: str, problems: Problems) -> tuple[str, ...]:
     before = len(problems)
     rua = section.string_list("rua")
     if not rua:
-        if len(problems) == before and not section.malformed:
+        if len(problems) == before and not section.malformed and not section.reported("rua"):
             problems.add(
                 section.key_path("rua"),
                 section.value("rua"),

@@ -2,36 +2,31 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from publicsuffixlist import PublicSuffixList
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_UNDERSCORE_LABEL = re.compile(r"^_?(?!-)[a-z0-9-]{1,63}(?<!-)$")
+from components.records.names import dns_name_problem
+from components.records.plain_text import control_character_problem
 
 
 def domain_name_problem(name: str, allow_underscore: bool = False) -> str | None:
     """Why `name` is not a usable host/domain name, or None when it is."""
+    control = control_character_problem(name)
+    if control:
+        return control
     if not name or len(name) > 253:
         return "expected a domain name of 1 to 253 characters"
     if not name.isascii():
         return _idn_problem(name)
     if name != name.lower():
         return "expected a lower-case domain name"
-    labels = name.split(".")
-    if len(labels) < 2:
+    if len(name.split(".")) < 2:
         return "expected a fully qualified domain name of two labels or more (mail.example.com)"
-    pattern = _UNDERSCORE_LABEL if allow_underscore else _LABEL
-    for label in labels:
-        if not pattern.match(label):
-            return (
-                f"label {label!r} is not valid; labels are 1-63 letters, digits or hyphens,"
-                " not starting or ending with a hyphen"
-            )
-    if labels[-1].isdigit():
+    problem = dns_name_problem(name, service_labels=allow_underscore)
+    if problem and problem.startswith("the last label"):
         return "the top-level label cannot be numeric"
-    return None
+    return problem
 
 
 def _idn_problem(name: str) -> str:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from components.config.secrets import Hidden, may_show_key, scrub, shown_value
+from components.records.plain_text import control_character_problem, is_refused
+
 T = TypeVar("T")
+# Key names an error message shows as written; any other key is described, not echoed.
+_KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -17,9 +23,10 @@ class ConfigProblem:
     allowed: str
 
     def __str__(self) -> str:
+        # Terminal-safe: nothing a user wrote may move the cursor or end the line it is on.
         if self.value is _MISSING:
-            return f"{self.path}: {self.allowed}"
-        return f"{self.path}: {_show(self.value)} is not valid; {self.allowed}"
+            return f"{_escaped(self.path)}: {_escaped(self.allowed)}"
+        return f"{_escaped(self.path)}: {_show(self.value)} is not valid; {_escaped(self.allowed)}"
 
 
 class ConfigError(Exception):
@@ -38,11 +45,39 @@ class ConfigError(Exception):
 def _show(value: Any) -> str:
     if value is _MISSING:
         return "(missing)"
+    if isinstance(value, Hidden):
+        return repr(value)
     try:
-        text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=_default)
+    except (TypeError, ValueError, RecursionError):
+        text = f"({type(value).__name__})"
+    text = _escaped(text)
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value, key=repr)
+    if isinstance(value, bytes):
+        return f"({len(value)} bytes)"
+    return str(value)
+
+
+def _escaped(text: str) -> str:
+    """`text` with every control, separator and format character as a visible escape."""
+    if not any(is_refused(char) for char in text):
+        return text
+    return "".join(
+        (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") if is_refused(c) else c
+        for c in text
+    )
+
+
+def shown_key(key: Any, section_path: str = "") -> str:
+    """A mapping key as a key path may show it: as written when it is a name."""
+    if isinstance(key, str) and _KEY_NAME.fullmatch(key) and may_show_key(section_path, key):
+        return key
+    return "<a key that is not a name>"
 
 
 class _Missing:
@@ -56,12 +91,30 @@ MISSING: Any = _MISSING
 
 @dataclass
 class Problems:
-    """A sink for problems; parsers keep going after one so all are reported together."""
+    """A sink for problems; parsers keep going after one so all are reported together.
+
+    `secret_keys` are top-level keys (`mailstack:alerts`) whose values are secrets, e.g. those
+    Pulumi decrypted from `secure:`; no problem below them shows its value.
+    """
 
     found: list[ConfigProblem] = field(default_factory=list)
+    secret_keys: Collection[str] = ()
 
-    def add(self, path: str, value: Any, allowed: str) -> None:
-        self.found.append(ConfigProblem(path, value, allowed))
+    def add(self, path: str, value: Any, allowed: str, *, unknown_key: bool = False) -> None:
+        shown = shown_value(path, value, self.secret_keys, unknown_key)
+        if isinstance(shown, Hidden) and shown is not value:
+            allowed = scrub(allowed, value)
+        self.found.append(ConfigProblem(path, shown, allowed))
+
+    def plain(self, path: str, value: Any) -> bool:
+        """Report every string inside `value` holding a control character; True when none does.
+
+        The choke point for text: every config value passes here before any parser reads it.
+        """
+        found = _control_problems(path, value)
+        for where, text, problem in found:
+            self.add(where, text, problem)
+        return not found
 
     def raise_if_any(self) -> None:
         if self.found:
@@ -71,8 +124,27 @@ class Problems:
         return len(self.found)
 
 
+def _control_problems(path: str, value: Any) -> list[tuple[str, str, str]]:
+    """(path, text, problem) for each string with a control character in `value`'s scalars and
+    lists; a mapping inside is checked by the Section that parses it."""
+    if isinstance(value, str):
+        problem = control_character_problem(value)
+        return [(path, value, problem)] if problem else []
+    if isinstance(value, list | tuple):
+        return [
+            found
+            for index, item in enumerate(value)
+            for found in _control_problems(f"{path}[{index}]", item)
+        ]
+    return []
+
+
 class Section:
-    """A mapping being parsed at a key path: typed getters that report instead of raising."""
+    """A mapping being parsed at a key path: typed getters that report instead of raising.
+
+    Every string value of the mapping (and of its lists) passes the control-character check
+    here, once; a refused key then reads as unset, so no getter or parser ever sees it.
+    """
 
     def __init__(
         self, raw: Any, path: str, problems: Problems, allowed_keys: Sequence[str]
@@ -82,31 +154,43 @@ class Section:
         # A section that is not a mapping was reported once; its keys then count as unset
         # without a "required" problem each, which would only repeat that report.
         self.malformed = False
+        self.refused: set[str] = set()
         if raw is None or raw is MISSING:
             raw = {}
         if not isinstance(raw, Mapping):
             problems.add(path, raw, "expected a mapping of keys to values")
             self.malformed = True
             raw = {}
-        self.raw: Mapping[str, Any] = raw
         for key in raw:
             if key not in allowed_keys:
+                shown = shown_key(key, path)
                 problems.add(
-                    self.key_path(str(key)),
+                    self.key_path(shown),
                     raw[key],
-                    f"unknown key {key!r}; allowed keys are {', '.join(allowed_keys)}",
+                    f"unknown key {_escaped(repr(shown))}; allowed keys are"
+                    f" {', '.join(allowed_keys)}",
+                    unknown_key=True,
                 )
+            elif not problems.plain(self.key_path(key), raw[key]):
+                self.refused.add(key)
+        self.raw: Mapping[str, Any] = {
+            key: value for key, value in raw.items() if key not in self.refused
+        }
 
     def key_path(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
 
     def required(self, key: str, allowed: str) -> None:
         """Report `key` as missing, unless the section itself was already reported."""
-        if not self.malformed:
+        if not self.malformed and key not in self.refused:
             self.problems.add(self.key_path(key), MISSING, allowed)
 
     def has(self, key: str) -> bool:
         return key in self.raw and self.raw[key] is not None
+
+    def reported(self, key: str) -> bool:
+        """True when `key` was refused already (a control character), so it is not missing."""
+        return key in self.refused
 
     def value(self, key: str) -> Any:
         return self.raw.get(key, MISSING)

@@ -29,10 +29,10 @@ MAX_MESSAGE_SIZE_MB = 150
 # The SES SMTP interface refuses messages above 40 MB.
 SES_MAX_MESSAGE_SIZE_MB = 40
 
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
-_SELECTOR = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_DURATION = re.compile(r"^([1-9][0-9]{0,6})([smhdw])$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+_INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9]+")
+_SELECTOR = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_DURATION = re.compile(r"([1-9][0-9]{0,6})([smhdw])")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -106,7 +106,7 @@ class RelaySettings:
 
 def duration_seconds(value: str) -> int:
     """Seconds in a Postfix time value such as "300s" or "5d"."""
-    match = _DURATION.match(value)
+    match = _DURATION.fullmatch(value)
     if not match:
         raise ValueError(f"{value!r} is not a Postfix time value")
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
@@ -123,7 +123,7 @@ def _hostname(section: Section, domain: str) -> str:
 
 def _instance_type(section: Section) -> str:
     value = section.string("instanceType", default="t3.small") or "t3.small"
-    if not _INSTANCE_TYPE.match(value):
+    if not _INSTANCE_TYPE.fullmatch(value):
         section.problems.add(
             section.key_path("instanceType"), value,
             "expected an EC2 instance type such as t3.small or m6i.large",
@@ -148,7 +148,7 @@ def _selectors(section: Section) -> tuple[str, ...]:
             )
             return ("relay",)
         for index, value in enumerate(values):
-            if not _SELECTOR.match(value):
+            if not _SELECTOR.fullmatch(value):
                 section.problems.add(section.key_path(f"dkimSelectors[{index}]"), value, allowed)
         if len(set(values)) != len(values):
             section.problems.add(
@@ -156,7 +156,7 @@ def _selectors(section: Section) -> tuple[str, ...]:
             )
         return values
     value = section.string("dkimSelector", default="relay") or "relay"
-    if not _SELECTOR.match(value):
+    if not _SELECTOR.fullmatch(value):
         section.problems.add(section.key_path("dkimSelector"), value, allowed)
     return (value,)
 
@@ -165,6 +165,8 @@ def _cidrs(section: Section, open_ok: bool) -> tuple[str, ...]:
     raw = section.value("allowedCidrs")
     path = section.key_path("allowedCidrs")
     if not section.has("allowedCidrs"):
+        if section.reported("allowedCidrs"):
+            return ()
         section.problems.add(
             path, raw,
             "required; list the networks (CIDR, e.g. 203.0.113.0/24) allowed to submit on port 587",
@@ -263,7 +265,7 @@ def _duration(section: Section, key: str, default: str, minimum: int, maximum: i
     allowed = (
         f"expected a time such as 300s, 30m, 4h, 5d or 1w, from {minimum}s to {maximum}s"
     )
-    if not isinstance(text, str) or not _DURATION.match(text):
+    if not isinstance(text, str) or not _DURATION.fullmatch(text):
         section.problems.add(section.key_path(key), raw, allowed)
         return default
     if not minimum <= duration_seconds(text) <= maximum:
@@ -307,7 +309,7 @@ def _ses_region(section: Section, smarthost: str) -> str | None:
             section.key_path("sesRegion"), value, "only allowed with smarthost: ses"
         )
         return None
-    if not _REGION.match(value):
+    if not _REGION.fullmatch(value):
         section.problems.add(
             section.key_path("sesRegion"), value, "expected an AWS region such as eu-west-1"
         )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from components.config.problems import Problems
-from components.records.dns_record import DnsRecord, is_within, normalize_name
+from components.records.dns_record import DnsRecord, domain_problem, is_within, normalize_name
+from components.records.plain_text import control_character_problem
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 TRACKING_TTL = 300
 
 
@@ -31,17 +29,15 @@ def parse_tracking_domain(raw: object, path: str, problems: Problems, domain: st
     if raw is None:
         return None
     allowed = f"expected a host name inside {domain}, such as links.{domain}"
-    if not isinstance(raw, str) or not raw.strip():
+    if not isinstance(raw, str) or not raw.strip() or control_character_problem(raw):
         problems.add(path, raw, allowed)
         return None
     if raw.strip().lower().startswith(("http://", "https://")):
         problems.add(path, raw, f"{allowed} (a bare host name; HTTPS is always required)")
         return None
     name = normalize_name(raw)
-    labels = name.split(".")
     if (
-        len(name) > 253
-        or not all(_LABEL.match(label) for label in labels)
+        domain_problem(name) is not None
         or not is_within(name, domain)
         or name == normalize_name(domain)
     ):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from components.records.dns_record import domain_problem, normalize_name
 from components.records.errors import RecordError
+from components.records.plain_text import control_character_problem
 
 POLICIES = ("none", "quarantine", "reject")
 PSD_VALUES = ("y", "n", "u")
@@ -75,6 +76,9 @@ def validate_report_uri(uri: str) -> str:
     text = uri.strip() if isinstance(uri, str) else ""
     if not text:
         raise RecordError(f"DMARC report URI {uri!r} is empty; expected mailto:reports@example.com")
+    control = control_character_problem(text)
+    if control:
+        raise RecordError(f"DMARC report URI {uri!r} {control}")
     scheme, colon, rest = text.partition(":")
     if colon and "@" not in scheme:
         if scheme.lower() != "mailto":

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from components.records.names import dns_name_problem
 
 SUPPORTED_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT")
 DEFAULT_TTL = 300
@@ -83,32 +84,10 @@ def is_unknown(text: str) -> bool:
     return UNKNOWN in text
 
 
-_LDH_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
-# Service labels such as _dmarc, _domainkey and _smtp._tls (RFC 8552).
-_SERVICE_LABEL = re.compile(r"^_[a-z0-9](?:[a-z0-9-]{0,60}[a-z0-9])?\Z")
-
-
 def domain_problem(name: str, *, service_labels: bool = False) -> str | None:
     """Why `name` is not a usable lower-case domain name, or None when it is.
 
     Host names (MX and CNAME targets, mail domains) take letters, digits and hyphens
     only; `service_labels=True` also admits underscore labels such as `_dmarc`.
     """
-    if not name or len(name) > 253:
-        return "a domain name has 1 to 253 characters"
-    if not name.isascii():
-        return "write internationalized names in their ASCII (xn--) form"
-    if name != name.lower():
-        return "write domain names in lower case"
-    labels = name.split(".")
-    for label in labels:
-        if _LDH_LABEL.match(label) or (service_labels and _SERVICE_LABEL.match(label)):
-            continue
-        extra = " or an underscore label such as _dmarc" if service_labels else ""
-        return (
-            f"label {label!r} is not valid: labels are 1-63 letters, digits or hyphens,"
-            f" not starting or ending with a hyphen{extra}"
-        )
-    if labels[-1].isdigit():
-        return "the last label cannot be all digits"
-    return None
+    return dns_name_problem(name, service_labels=service_labels)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from components.records.dmarc import mailbox
 from components.records.dns_record import domain_problem, normalize_name
 from components.records.errors import RecordError
+from components.records.plain_text import control_character_problem
 
 # Characters that would end a URI inside the record (RFC 8460 3: "," and ";" must be %-encoded).
 _FORBIDDEN = set(',;! \t"\\')
@@ -18,6 +19,9 @@ def validate_tls_rpt_uri(uri: str) -> str:
     text = uri.strip() if isinstance(uri, str) else ""
     if not text:
         raise RecordError(f"TLS-RPT report URI {uri!r} is empty; expected mailto: or https:")
+    control = control_character_problem(text)
+    if control:
+        raise RecordError(f"TLS-RPT report URI {uri!r} {control}")
     if _FORBIDDEN & set(text) or not text.isascii():
         raise RecordError(
             f"TLS-RPT report URI {uri!r} contains a space, comma, semicolon, quote, backslash,"
@@ -42,6 +46,9 @@ def validate_tls_rpt_uri(uri: str) -> str:
             problem = "credentials are not allowed in the URL"
         if not text[len("https:") :].startswith("//"):
             problem = "expected https:// followed by a host"
+        elif not problem and urlunsplit(parts) != text:
+            # What is published must be what a reporter parses: one reading of the URI only.
+            problem = f"it does not read back unchanged (parsed as {urlunsplit(parts)!r})"
         if problem:
             raise RecordError(
                 f"TLS-RPT report URI {uri!r} is not a valid https URL ({problem});"

@@ -25,6 +25,7 @@ from components.records.dns_record import (
     sorted_records,
 )
 from components.records.errors import RecordError
+from components.records.sizes import txt_size_problem
 from components.records.spf import is_spf_record
 from components.records.txt import join_txt, quote_txt_strings
 
@@ -203,6 +204,9 @@ def _partition(records: Iterable[DnsRecord], zone: str) -> tuple[list[DnsRecord]
         values = (*previous.values, *record.values) if previous else record.values
         merged[key] = DnsRecord(name, record.type, tuple(sorted(dict.fromkeys(values))), record.ttl)
     for (name, rtype), record in merged.items():
+        too_large = txt_size_problem(name, record.values) if rtype == "TXT" else None
+        if too_large:
+            raise RecordError(too_large)
         if rtype == "TXT" and sum(1 for value in record.values if is_spf_record(value)) > 1:
             raise RecordError(
                 f"{name} has {sum(1 for v in record.values if is_spf_record(v))} SPF records;"

@@ -12,6 +12,7 @@ import yaml
 
 from components.config.relay import RelaySettings
 from components.relay.bundle import RelayInstall, RelaySecrets, render_relay
+from components.relay.formats import token
 from components.relay.layout import PRODUCTION
 
 # EC2 refuses user data above 16 KiB.
@@ -88,25 +89,27 @@ def uses_own_validating_resolver(settings: RelaySettings) -> bool:
 
 def _runcmd(settings: RelaySettings, install: RelayInstall) -> list[Any]:
     layout = PRODUCTION
-    host = settings.hostname
-    subject = shlex.quote(f"/CN={host}")
-    san = shlex.quote(f"subjectAltName=DNS:{host}")
+    host = token(settings.hostname, "relay hostname")
+    # Every value in a shell line is quoted, so none can end the command or start another.
+    q = shlex.quote
+    subject = q(f"/CN={host}")
+    san = q(f"subjectAltName=DNS:{host}")
+    cert, key = q(layout.tls_cert_file), q(layout.tls_key_file)
+    password_file = q(SASL_PASSWORD_FILE)
     tls_dir = layout.tls_cert_file.rsplit("/", 1)[0]
     commands: list[Any] = [
         ["install", "-d", "-m", "0750", "-o", "root", "-g", "postfix", tls_dir],
         # Submitters are the operator's own systems; they pin this self-signed certificate.
         [
             "sh", "-c",
-            f"test -s {layout.tls_cert_file} || openssl req -x509 -newkey rsa:2048 -nodes"
-            f" -days 825 -subj {subject} -addext {san}"
-            f" -keyout {layout.tls_key_file} -out {layout.tls_cert_file}",
+            f"test -s {cert} || openssl req -x509 -newkey rsa:2048 -nodes"
+            f" -days 825 -subj {subject} -addext {san} -keyout {key} -out {cert}",
         ],
         ["chmod", "0640", layout.tls_key_file],
         ["chgrp", "postfix", layout.tls_key_file],
         [
             "sh", "-c",
-            f"{shlex.join(install.sasl_command)} < {SASL_PASSWORD_FILE}"
-            f" && rm -f {SASL_PASSWORD_FILE}",
+            f"{shlex.join(install.sasl_command)} < {password_file} && rm -f {password_file}",
         ],
         ["chown", "root:postfix", layout.sasldb],
         ["chmod", "0640", layout.sasldb],
@@ -129,10 +132,10 @@ def _runcmd(settings: RelaySettings, install: RelayInstall) -> list[Any]:
         ["systemctl", "restart", "postfix"],
         [
             "sh", "-c",
-            f"curl -fsSL -o /tmp/amazon-cloudwatch-agent.deb {CLOUDWATCH_AGENT_DEB}"
+            f"curl -fsSL -o /tmp/amazon-cloudwatch-agent.deb {q(CLOUDWATCH_AGENT_DEB)}"
             " && apt-get install -y /tmp/amazon-cloudwatch-agent.deb"
             " && /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
-            f" -a fetch-config -m ec2 -s -c file:{CLOUDWATCH_CONFIG}",
+            f" -a fetch-config -m ec2 -s -c {q('file:' + CLOUDWATCH_CONFIG)}",
         ],
     ]
     return commands
@@ -147,6 +150,7 @@ def render_cloud_init(
     `cloudwatch_agent_config` replaces the built-in agent configuration (which ships
     the mail log to `log_group_name(hostname)`), e.g. with RelayMonitoring's.
     """
+    token(settings.hostname, "relay hostname")
     install = render_relay(domain, settings, region, secrets, PRODUCTION)
     files: list[dict[str, Any]] = [
         {

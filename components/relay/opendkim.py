@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.relay.formats import conf_value, key_table_part, table_line, token
 from components.relay.layout import RelayLayout
 
 # Headers covered by h=. RFC 8058 one-click unsubscribe is only honoured when both
@@ -41,17 +42,26 @@ def render_opendkim_conf(layout: RelayLayout) -> str:
         "RequireSafeKeys yes",
     ]
     if layout.opendkim_user:
-        lines.append(f"UserID {layout.opendkim_user}")
-    return "\n".join(lines) + "\n"
+        lines.append(f"UserID {token(layout.opendkim_user, 'OpenDKIM user')}")
+    return "".join(conf_value(line, "opendkim.conf line") + "\n" for line in lines)
 
 
 def render_key_table(domain: str, selector: str, layout: RelayLayout) -> str:
-    return f"{selector}._domainkey.{domain} {domain}:{selector}:{key_path(layout, selector)}\n"
+    parts = [
+        key_table_part(domain, "KeyTable domain"),
+        key_table_part(selector, "KeyTable selector"),
+        key_table_part(key_path(layout, selector), "KeyTable key path"),
+    ]
+    entry = table_line(f"{selector}._domainkey.{domain}", ":".join(parts), what="KeyTable entry")
+    return entry + "\n"
 
 
 def render_signing_table(domain: str, selector: str) -> str:
-    return f"*@{domain} {selector}._domainkey.{domain}\n"
+    # refile patterns: `*` is the only wildcard, so a domain is matched as written.
+    entry = table_line(f"*@{domain}", f"{selector}._domainkey.{domain}", what="SigningTable entry")
+    return entry + "\n"
 
 
 def render_trusted_hosts(hostname: str) -> str:
-    return "\n".join(("127.0.0.1", "::1", "localhost", hostname, ""))
+    hosts = ("127.0.0.1", "::1", "localhost", hostname)
+    return "".join(table_line(host, what="TrustedHosts entry") + "\n" for host in hosts)

@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from components.config.relay import PROVIDERS, RelaySettings, Throttle
+from components.relay.formats import main_cf_line, secret_field, table_line, token
 from components.relay.layout import RelayLayout
 from components.relay.ses_smtp import ses_smtp_endpoint
 
@@ -44,12 +45,12 @@ HEADER_CHECKS = "\n".join((
 
 
 def ses_relayhost(region: str, layout: RelayLayout) -> str:
-    host = layout.ses_host or ses_smtp_endpoint(region)
-    return f"[{host}]:{layout.ses_port}"
+    host = token(layout.ses_host or ses_smtp_endpoint(region), "SES SMTP host")
+    return f"[{host}]:{int(layout.ses_port)}"
 
 
 def _lines(pairs: Iterable[tuple[str, str]]) -> list[str]:
-    return [f"{key} = {value}".rstrip() for key, value in pairs]
+    return [main_cf_line(key, value) for key, value in pairs]
 
 
 def _throttle(prefix: str, throttle: Throttle) -> list[tuple[str, str]]:
@@ -78,11 +79,16 @@ def provider_transports(settings: RelaySettings) -> tuple[str, ...]:
 def render_transport_map(settings: RelaySettings) -> str:
     lines = ["# recipient domain -> throttled transport (nexthop: the domain's MX)"]
     for provider in provider_transports(settings):
-        lines += [f"{domain} {provider}:" for domain in PROVIDER_DOMAINS[provider]]
+        lines += [
+            table_line(domain, f"{provider}:", what="transport entry")
+            for domain in PROVIDER_DOMAINS[provider]
+        ]
     return "\n".join(lines) + "\n"
 
 
 def render_main_cf(domain: str, settings: RelaySettings, region: str, layout: RelayLayout) -> str:
+    token(domain, "relay domain")
+    token(settings.hostname, "relay hostname")
     out = [
         f"# Postfix relay for {domain}, rendered by mailstack from the stack configuration.",
         "# Change the stack configuration, not this file.",
@@ -234,6 +240,8 @@ _SERVICES = (
 
 def _service(name: str, kind: str, private: str, unpriv: str, wakeup: str, maxproc: str,
              command: str) -> str:
+    for field in (name, kind, private, unpriv, wakeup, maxproc, command):
+        token(field, "master.cf field")
     columns = f"{name:<12} {kind:<10} {private:<7} {unpriv:<7} n       {wakeup:<7} {maxproc:<7}"
     return f"{columns} {command}"
 
@@ -262,7 +270,8 @@ def render_sender_access(domain: str) -> str:
     """Envelope senders the relay accepts: the domain and its subdomains (e.g. MAIL FROM)."""
     # parent_domain_matches_subdomains covers smtpd_access_maps, so the bare domain
     # also matches its subdomains.
-    return f"# envelope sender domain -> allowed\n{domain} OK\n"
+    entry = table_line(domain, "OK", what="sender domain")
+    return f"# envelope sender domain -> allowed\n{entry}\n"
 
 
 def render_header_checks() -> str:
@@ -272,4 +281,6 @@ def render_header_checks() -> str:
 def render_sasl_passwd(region: str, settings: RelaySettings, layout: RelayLayout,
                        username: str, password: str) -> str:
     """Client credentials for the SES smarthost (a secret: mode 0600, root only)."""
-    return f"{ses_relayhost(settings.ses_region or region, layout)} {username}:{password}\n"
+    credentials = f"{secret_field(username, 'SES SMTP username')}:"
+    credentials += secret_field(password, "SES SMTP password")
+    return f"{ses_relayhost(settings.ses_region or region, layout)} {credentials}\n"
