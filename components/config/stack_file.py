@@ -20,12 +20,20 @@ from components.config.safe_yaml import YamlLimitError, load_yaml
 MAX_FILE_BYTES = 1024 * 1024
 
 
-def _fail(path: str, message: str) -> ConfigError:
-    return ConfigError([ConfigProblem(path, MISSING, message)])
+class StackFileError(ConfigError):
+    """The file itself cannot be used as a settings file (unreadable, too large, not within the
+    YAML limits, no `config:` mapping), as opposed to settings in it that are invalid."""
+
+
+def _fail(path: str, message: str) -> StackFileError:
+    return StackFileError([ConfigProblem(path, MISSING, message)])
 
 
 def read_stack_settings(path: str | Path, namespace: str) -> dict[str, Any]:
-    """The raw `config:` mapping of the settings file at `path`; raises ConfigError."""
+    """The raw `config:` mapping of the settings file at `path`.
+
+    Raises StackFileError when the file is unusable, ConfigError for encrypted values.
+    """
     file = str(path)
     try:
         # Non-blocking, so a FIFO named as the file cannot stall the read before it is refused.

@@ -12,7 +12,7 @@ from tests.config.test_stack_file_loading import BILLION_LAUGHS
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_plan_reports_a_directory_and_an_alias_bomb_without_traceback(tmp_path: Path) -> None:
+def test_plan_reports_a_directory_and_an_alias_bomb_as_usage_errors(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     directory = subprocess.run(
         [sys.executable, "-m", "mailstack", "plan", "--config", str(tmp_path)],
@@ -26,8 +26,9 @@ def test_plan_reports_a_directory_and_an_alias_bomb_without_traceback(tmp_path: 
         [sys.executable, "-m", "mailstack", "plan", "--config", str(bomb)],
         capture_output=True, text=True, cwd=REPO, env=env, timeout=120,
     )
-    assert result.returncode == 1
-    assert "aliases" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert "YAML aliases (*a) are not supported" in result.stderr
+    assert "line 5, column 12" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_date_outside_mailstack_reaches_the_program_as_the_text_written(tmp_path: Path) -> None:
