@@ -80,7 +80,9 @@ def _scalar(event: yaml.ScalarEvent, path: str) -> Any:
                     event.start_mark,
                 )
             return number
-    except (ValueError, yaml.YAMLError):
+    except Exception:
+        # Explicitly tagged text (`!!bool maybe`, `!!int ""`) reaches the constructors unchecked,
+        # and they fail in whatever way their parsing does: any failure means "not that type".
         raise YamlLimitError(
             f"{event.value[:40]!r} is not a valid {_short(tag)} value", path, event.start_mark
         ) from None

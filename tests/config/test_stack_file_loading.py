@@ -84,6 +84,10 @@ def test_duplicate_keys_are_refused_with_their_path(tmp_path: Path) -> None:
     ("!custom x", None),
     ("{? [a, b] : c}", None),
     ("{<<: {a: 1}}", None),
+    ("!!bool maybe", None),
+    ('!!int ""', None),
+    ("!!float xyz", None),
+    ("!!timestamp 2024-01-01", "2024-01-01"),
 ])
 def test_every_yaml_type_outside_mailstack_is_passed_on_or_refused_by_key(
     tmp_path: Path, value: str, expected: str | None
@@ -110,6 +114,11 @@ _scalars = st.one_of(
                      "*a", "&a b", "!!binary x", "!!set", "!x", "<<", "=", "[", "]", "{", "}",
                      ":", "- ", "? ", "|", ">", "#", "%YAML 1.1", "---", "...", "\t", "\x00"]),
     st.text(max_size=8),
+    st.builds("{} {}".format,
+              st.sampled_from(["!!bool", "!!int", "!!float", "!!null", "!!timestamp", "!!str",
+                               "!!binary", "!!map", "!!seq", "!!merge", "!!python/name:os"]),
+              st.sampled_from(["", '""', "[a]", "{a: 1}", "0x", "1e999", "maybe"])
+              | st.text(max_size=6)),
 )
 _yamlish = st.lists(st.tuples(st.integers(0, 6), _scalars, _scalars), max_size=12).map(
     lambda lines: "config:\n" + "".join(f"{'  ' * (1 + d)}{k}: {v}\n" for d, k, v in lines)
