@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from components.config.alerts import AlertSettings, parse_alerts
 from components.config.names import (
     domain_name_problem,
@@ -21,9 +19,10 @@ from components.config.names import (
     is_subdomain,
     registrable_domain,
 )
-from components.config.problems import MISSING, ConfigError, ConfigProblem, Problems, Section
+from components.config.problems import MISSING, Problems, Section
 from components.config.record_sizes import check_record_sizes
 from components.config.relay import RelaySettings, parse_relay
+from components.config.stack_file import read_stack_settings
 from components.monitoring.tracking import parse_tracking_domain
 from components.records.dkim import validate_selector
 from components.records.dmarc import OBSOLETE_TAGS, DmarcPolicy, validate_report_uri
@@ -199,62 +198,8 @@ def load_stack_file(path: str | Path) -> StackConfig:
 
 
 def read_stack_file(path: str | Path) -> dict[str, Any]:
-    """The raw `config:` mapping of a stack settings file, refusing secure values it cannot read."""
-    file = Path(path)
-    try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(
-            [ConfigProblem(str(file), MISSING, f"cannot read file: {error.strerror}")]
-        ) from None
-    except UnicodeDecodeError:
-        raise ConfigError(
-            [ConfigProblem(str(file), MISSING, "not a text file; expected UTF-8 YAML")]
-        ) from None
-    except yaml.YAMLError as error:
-        raise ConfigError([ConfigProblem(str(file), MISSING, f"not valid YAML: {error}")]) from None
-    if document is None:
-        document = {}
-    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    str(file), MISSING, "expected a stack settings file with a `config:` mapping"
-                )
-            ]
-        )
-    config: dict[str, Any] = {
-        # Pulumi reads a key without a namespace as the project's own.
-        (str(key) if ":" in str(key) else f"{NAMESPACE}:{key}"): value
-        for key, value in (document.get("config") or {}).items()
-    }
-    encrypted = [path for key, value in config.items() for path in _secure_paths(value, key)]
-    if encrypted:
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    path,
-                    "secure: ...",
-                    "an encrypted value cannot be read offline; `pulumi up` decrypts it, for "
-                    "`mailstack plan` use a copy of the file with a stand-in value",
-                )
-                for path in encrypted
-            ]
-        )
-    return config
-
-
-def _secure_paths(value: Any, path: str) -> list[str]:
-    """Key paths of `secure:` (encrypted) values, which only the Pulumi CLI can decrypt."""
-    if isinstance(value, dict):
-        if set(value) == {"secure"}:
-            return [path]
-        return [p for key, item in value.items() for p in _secure_paths(item, f"{path}.{key}")]
-    if isinstance(value, list):
-        return [
-            p for index, item in enumerate(value) for p in _secure_paths(item, f"{path}[{index}]")
-        ]
-    return []
+    """The raw `config:` mapping of a stack settings file, within the input limits."""
+    return read_stack_settings(path, NAMESPACE)
 
 
 def stack_file_path(stack: str, stacks_dir: str | Path = "stacks") -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from components.relay.bundle import RelaySecrets, render_relay
 from components.relay.cloud_init import render_cloud_init
 from components.relay.dkim import public_key_pem_from_private
 from mailstack.cli import UsageError
+from mailstack.output_dir import OutputDirError, OutputFile, write_tree
 from mailstack.stack_source import add_stack_source, stack_settings_path
 
 # Stand-ins for credentials that only exist once the stack is deployed.
@@ -47,7 +47,10 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         type=Path,
         required=True,
-        help="directory to write into (created when missing)",
+        help=(
+            "directory to create and write into; an existing one must be empty, yours and "
+            "writable only by you (the files appear in it at once, the directory mode 0700)"
+        ),
     )
     parser.add_argument(
         "--dkim-key",
@@ -104,17 +107,6 @@ def _dkim_key(path: Path | None) -> tuple[str, bool]:
     return pem, False
 
 
-def _write(root: Path, relative: str, content: str, mode: int) -> Path:
-    target = root / relative.lstrip("/")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Created with its final mode, so a secret is never readable by others, not even briefly.
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
-    target.chmod(mode)
-    return target
-
-
 def run(args: argparse.Namespace) -> int:
     path = stack_settings_path(args)
     try:
@@ -133,17 +125,18 @@ def run(args: argparse.Namespace) -> int:
         ses_smtp_password=SES_PASSWORD_PLACEHOLDER if settings.uses_ses else None,
     )
     install = render_relay(domain.name, settings, config.region, relay_secrets)
+    user_data = render_cloud_init(domain.name, settings, config.region, relay_secrets)
+    record = f"{dkim_record_name(settings.dkim_selector, domain.name)} TXT {install.dkim_txt}\n"
+    files = [
+        (OutputFile(item.path, item.content, item.mode), item.secret) for item in install.files
+    ]
+    files.append((OutputFile(CLOUD_INIT_FILE, user_data, 0o600), True))
+    files.append((OutputFile(DKIM_TXT_FILE, record, 0o644), False))
     try:
-        written = [
-            (_write(args.out, item.path, item.content, item.mode), item.secret)
-            for item in install.files
-        ]
-        user_data = render_cloud_init(domain.name, settings, config.region, relay_secrets)
-        written.append((_write(args.out, CLOUD_INIT_FILE, user_data, 0o600), True))
-        record = f"{dkim_record_name(settings.dkim_selector, domain.name)} TXT {install.dkim_txt}\n"
-        written.append((_write(args.out, DKIM_TXT_FILE, record, 0o644), False))
-    except OSError as error:
-        raise UsageError(f"cannot write to {args.out}: {error.strerror or error}") from None
+        paths = write_tree(args.out, [file for file, _secret in files])
+    except OutputDirError as error:
+        raise UsageError(f"--out {args.out}: {error}") from None
+    written = [(path, secret) for path, (_file, secret) in zip(paths, files, strict=True)]
     for file, secret in written:
         print(f"wrote {file}{' (secret, mode 0600)' if secret else ''}")
     if throwaway:

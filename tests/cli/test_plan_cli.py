@@ -118,7 +118,7 @@ def test_malformed_yaml_is_reported_without_traceback(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.bad.yaml"
     path.write_text("config:\n  mailstack:domains: [\n", encoding="utf-8")
     result = mailstack("plan", "--config", str(path))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "not valid YAML" in result.stderr and "Traceback" not in result.stderr
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -148,3 +150,92 @@ def test_missing_stack_file_is_a_usage_error(tmp_path: Path,
     code = main(["relay-config", "--config", str(tmp_path / "nope.yaml"), "--domain",
                  "mail.example.com", "--out", str(tmp_path / "out")])
     assert code == 2 and "does not exist" in capsys.readouterr().err
+
+
+def _relay_config(stack_file: Path, out: Path) -> int:
+    return main(["relay-config", "--config", str(stack_file), "--domain", "mail.example.com",
+                 "--out", str(out)])
+
+
+def test_a_planted_symlink_is_not_followed(stack_file: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    elsewhere = tmp_path / "victim.txt"
+    elsewhere.write_text("untouched\n")
+    out = tmp_path / "out"
+    (out / "etc/opendkim/keys").mkdir(parents=True)
+    (out / "etc/opendkim/keys/s1.private").symlink_to(elsewhere)
+    assert _relay_config(stack_file, out) == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert elsewhere.read_text() == "untouched\n"
+    assert (out / "etc/opendkim/keys/s1.private").is_symlink()
+
+
+def test_a_symlink_as_the_directory_is_refused(stack_file: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    out = tmp_path / "out"
+    out.symlink_to(real)
+    assert _relay_config(stack_file, out) == 2
+    assert "symbolic link" in capsys.readouterr().err
+    assert list(real.iterdir()) == []
+
+
+def test_a_pre_existing_file_is_not_truncated(stack_file: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    (out / "etc/postfix").mkdir(parents=True)
+    (out / "etc/postfix/main.cf").write_text("planted\n")
+    assert _relay_config(stack_file, out) == 2
+    assert (out / "etc/postfix/main.cf").read_text() == "planted\n"
+    plain = tmp_path / "plain-file"
+    plain.write_text("planted\n")
+    assert _relay_config(stack_file, plain) == 2
+    assert "not a directory" in capsys.readouterr().err
+    assert plain.read_text() == "planted\n"
+
+
+def test_foreign_or_shared_writable_directories_are_refused(
+    stack_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    os.chown(foreign, 65534, 65534)
+    assert _relay_config(stack_file, foreign) == 2
+    assert "owned by another user (uid 65534)" in capsys.readouterr().err
+    assert list(foreign.iterdir()) == []
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    assert _relay_config(stack_file, shared) == 2
+    assert "writable by group or others" in capsys.readouterr().err
+
+
+def test_an_empty_own_directory_is_filled_and_secrets_are_private_from_creation(
+    stack_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir(mode=0o700)
+    modes: dict[str, int] = {}
+    real_fdopen = os.fdopen
+
+    def record_mode_at_creation(fd: int, *args: Any, **kwargs: Any) -> Any:
+        # Called on the fresh descriptor before any byte is written: the mode it was created with.
+        modes[os.readlink(f"/proc/self/fd/{fd}")] = stat.S_IMODE(os.fstat(fd).st_mode)
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fdopen", record_mode_at_creation)
+    old_umask = os.umask(0)
+    try:
+        assert _relay_config(stack_file, out) == 0
+    finally:
+        os.umask(old_umask)
+    monkeypatch.undo()
+    by_name = {Path(path).name: mode for path, mode in modes.items()}
+    assert by_name["s1.private"] == 0o600
+    assert by_name["user-data.yaml"] == 0o600
+    assert by_name["main.cf"] == 0o644
+    assert stat.S_IMODE((out / "etc/opendkim/keys/s1.private").stat().st_mode) == 0o600
+    assert stat.S_IMODE((out / "etc/postfix/main.cf").stat().st_mode) == 0o644
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
