@@ -209,8 +209,7 @@ def start_sink(
 
 # --- the relay under test --------------------------------------------------------------------
 
-def make_layout(root: Path, tls: Pki, ca_file: str = "/etc/ssl/certs/ca-certificates.crt",
-                **overrides: Any) -> RelayLayout:
+def make_layout(root: Path, tls: Pki, **overrides: Any) -> RelayLayout:
     layout = RelayLayout(
         config_directory=str(root / "etc/postfix"),
         queue_directory=str(root / "spool"),
@@ -220,7 +219,6 @@ def make_layout(root: Path, tls: Pki, ca_file: str = "/etc/ssl/certs/ca-certific
         maillog_file=str(root / "log/postfix.log"),
         tls_cert_file=str(tls.cert_file),
         tls_key_file=str(tls.key_file),
-        ca_file=ca_file,
         opendkim_conf=str(root / "etc/opendkim.conf"),
         opendkim_directory=str(root / "etc/opendkim"),
         opendkim_socket=str(root / "run/opendkim.sock"),
