@@ -1,4 +1,4 @@
-"""OpenDKIM as a signing-only milter: config, KeyTable, SigningTable, TrustedHosts."""
+"""OpenDKIM as a signing-only milter: its config and TrustedHosts."""
 
 from __future__ import annotations
 
@@ -19,7 +19,13 @@ def key_path(layout: RelayLayout, selector: str) -> str:
     return layout.opendkim(f"keys/{selector}.private")
 
 
-def render_opendkim_conf(layout: RelayLayout) -> str:
+def render_opendkim_conf(domain: str, selector: str, layout: RelayLayout) -> str:
+    """One relay signs for one domain: `Domain`/`Selector`/`KeyFile` rather than tables.
+
+    With a KeyTable, OpenDKIM looks the key up, re-checks the file's safety and reads it again
+    for every message; a `KeyFile` is read and checked once at start. `Domain` signs exactly
+    what a `*@domain` SigningTable entry did: mail whose From: domain is `domain`.
+    """
     lines = [
         "# OpenDKIM for the mailstack relay: signs mail from authenticated submitters",
         "# and local processes; never verifies (receivers do that).",
@@ -32,8 +38,9 @@ def render_opendkim_conf(layout: RelayLayout) -> str:
         f"UMask {layout.opendkim_umask}",
         "Canonicalization relaxed/relaxed",
         "SignatureAlgorithm rsa-sha256",
-        f"KeyTable file:{layout.opendkim('KeyTable')}",
-        f"SigningTable refile:{layout.opendkim('SigningTable')}",
+        f"Domain {domain}",
+        f"Selector {selector}",
+        f"KeyFile {key_path(layout, selector)}",
         f"InternalHosts {layout.opendkim('TrustedHosts')}",
         f"ExternalIgnoreList {layout.opendkim('TrustedHosts')}",
         f"SignHeaders {','.join(SIGNED_HEADERS)}",
@@ -43,14 +50,6 @@ def render_opendkim_conf(layout: RelayLayout) -> str:
     if layout.opendkim_user:
         lines.append(f"UserID {layout.opendkim_user}")
     return "\n".join(lines) + "\n"
-
-
-def render_key_table(domain: str, selector: str, layout: RelayLayout) -> str:
-    return f"{selector}._domainkey.{domain} {domain}:{selector}:{key_path(layout, selector)}\n"
-
-
-def render_signing_table(domain: str, selector: str) -> str:
-    return f"*@{domain} {selector}._domainkey.{domain}\n"
 
 
 def render_trusted_hosts(hostname: str) -> str:
