@@ -67,9 +67,7 @@ def render_relay(
         RelayFile(layout.postfix("header_checks"), postfix.render_header_checks()),
         RelayFile(layout.postfix("sender_access"), postfix.render_sender_access(domain)),
         RelayFile(f"{layout.sasl_directory}/smtpd.conf", sasl.render_smtpd_conf(layout)),
-        RelayFile(layout.opendkim_conf, opendkim.render_opendkim_conf(layout)),
-        RelayFile(layout.opendkim("KeyTable"), opendkim.render_key_table(domain, selector, layout)),
-        RelayFile(layout.opendkim("SigningTable"), opendkim.render_signing_table(domain, selector)),
+        RelayFile(layout.opendkim_conf, opendkim.render_opendkim_conf(domain, selector, layout)),
         RelayFile(
             layout.opendkim("TrustedHosts"), opendkim.render_trusted_hosts(settings.hostname)
         ),

@@ -2,14 +2,14 @@
 
 The config model refuses such values already; these are the renderers' own guarantee, so a
 hole in validation (or a caller building RelaySettings by hand) raises instead of writing an
-extra line into main.cf, a lookup table or an OpenDKIM table.
+extra line into main.cf, a lookup table or opendkim.conf.
 
 - main.cf (postconf(5)): one `name = value` per line; a line starting with white space
   continues the previous one, so a value must hold no line break or other control character.
-- Lookup tables (texthash, postmap(1)) and OpenDKIM tables (opendkim.conf(5)): a key and a
+- Lookup tables (texthash, postmap(1)) and OpenDKIM's TrustedHosts: a key and a
   value separated by white space, one entry per line, `#` starting a comment; table fields are
   single tokens.
-- OpenDKIM KeyTable values are `domain:selector:keypath`, so their parts hold no colon.
+- opendkim.conf: one `Name value` per line; a value is a single token.
 """
 
 from __future__ import annotations
@@ -46,14 +46,6 @@ def token(value: str, what: str) -> str:
 def table_line(*fields: str, what: str) -> str:
     """One lookup-table or OpenDKIM-table entry: its fields, each one token, space-separated."""
     return " ".join(token(field, what) for field in fields)
-
-
-def key_table_part(value: str, what: str) -> str:
-    """One part of an OpenDKIM KeyTable value (`domain:selector:keypath`): a token, no colon."""
-    token(value, what)
-    if ":" in value:
-        raise UnsafeTextError(f"{what} {value!r} cannot hold ':' (it separates KeyTable parts)")
-    return value
 
 
 def secret_field(value: str, what: str) -> str:

@@ -22,7 +22,11 @@ class RelayLayout:
     maillog_file: str = "/var/log/mail.log"
     tls_cert_file: str = "/etc/postfix/tls/relay.crt"
     tls_key_file: str = "/etc/postfix/tls/relay.key"
-    ca_file: str = "/etc/ssl/certs/ca-certificates.crt"
+    # Outbound TLS trust: Debian's hashed certificate directory. OpenSSL then reads only the
+    # roots a handshake needs, where a bundle file is parsed whole (~150 certificates) by every
+    # new smtp process. `ca_file` adds a bundle (e.g. a private CA) on top.
+    ca_path: str = "/etc/ssl/certs"
+    ca_file: str | None = None
     opendkim_conf: str = "/etc/opendkim.conf"
     opendkim_directory: str = "/etc/opendkim"
     # A UNIX socket: over loopback TCP the milter's small writes stall on Nagle and

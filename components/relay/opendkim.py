@@ -1,8 +1,8 @@
-"""OpenDKIM as a signing-only milter: config, KeyTable, SigningTable, TrustedHosts."""
+"""OpenDKIM as a signing-only milter: its config and TrustedHosts."""
 
 from __future__ import annotations
 
-from components.relay.formats import conf_value, key_table_part, table_line, token
+from components.relay.formats import conf_value, table_line, token
 from components.relay.layout import RelayLayout
 
 # Headers covered by h=. RFC 8058 one-click unsubscribe is only honoured when both
@@ -20,7 +20,13 @@ def key_path(layout: RelayLayout, selector: str) -> str:
     return layout.opendkim(f"keys/{selector}.private")
 
 
-def render_opendkim_conf(layout: RelayLayout) -> str:
+def render_opendkim_conf(domain: str, selector: str, layout: RelayLayout) -> str:
+    """One relay signs for one domain: `Domain`/`Selector`/`KeyFile` rather than tables.
+
+    With a KeyTable, OpenDKIM looks the key up, re-checks the file's safety and reads it again
+    for every message; a `KeyFile` is read and checked once at start. `Domain` signs exactly
+    what a `*@domain` SigningTable entry did: mail whose From: domain is `domain`.
+    """
     lines = [
         "# OpenDKIM for the mailstack relay: signs mail from authenticated submitters",
         "# and local processes; never verifies (receivers do that).",
@@ -33,8 +39,9 @@ def render_opendkim_conf(layout: RelayLayout) -> str:
         f"UMask {layout.opendkim_umask}",
         "Canonicalization relaxed/relaxed",
         "SignatureAlgorithm rsa-sha256",
-        f"KeyTable file:{layout.opendkim('KeyTable')}",
-        f"SigningTable refile:{layout.opendkim('SigningTable')}",
+        f"Domain {token(domain, 'OpenDKIM domain')}",
+        f"Selector {token(selector, 'OpenDKIM selector')}",
+        f"KeyFile {token(key_path(layout, selector), 'OpenDKIM key path')}",
         f"InternalHosts {layout.opendkim('TrustedHosts')}",
         f"ExternalIgnoreList {layout.opendkim('TrustedHosts')}",
         f"SignHeaders {','.join(SIGNED_HEADERS)}",
@@ -44,22 +51,6 @@ def render_opendkim_conf(layout: RelayLayout) -> str:
     if layout.opendkim_user:
         lines.append(f"UserID {token(layout.opendkim_user, 'OpenDKIM user')}")
     return "".join(conf_value(line, "opendkim.conf line") + "\n" for line in lines)
-
-
-def render_key_table(domain: str, selector: str, layout: RelayLayout) -> str:
-    parts = [
-        key_table_part(domain, "KeyTable domain"),
-        key_table_part(selector, "KeyTable selector"),
-        key_table_part(key_path(layout, selector), "KeyTable key path"),
-    ]
-    entry = table_line(f"{selector}._domainkey.{domain}", ":".join(parts), what="KeyTable entry")
-    return entry + "\n"
-
-
-def render_signing_table(domain: str, selector: str) -> str:
-    # refile patterns: `*` is the only wildcard, so a domain is matched as written.
-    entry = table_line(f"*@{domain}", f"{selector}._domainkey.{domain}", what="SigningTable entry")
-    return entry + "\n"
 
 
 def render_trusted_hosts(hostname: str) -> str:

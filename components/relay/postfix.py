@@ -134,7 +134,6 @@ def render_main_cf(domain: str, settings: RelaySettings, region: str, layout: Re
         ("smtpd_tls_mandatory_protocols", MODERN_TLS),
         ("smtpd_tls_mandatory_ciphers", "high"),
         ("smtpd_tls_loglevel", "1"),
-        ("smtpd_tls_session_cache_database", "btree:${data_directory}/smtpd_scache"),
         ("smtpd_sasl_auth_enable", "yes"),
         ("smtpd_sasl_type", "cyrus"),
         ("smtpd_sasl_path", "smtpd"),
@@ -168,7 +167,8 @@ def render_main_cf(domain: str, settings: RelaySettings, region: str, layout: Re
     outbound: list[tuple[str, str]] = [
         ("smtp_tls_protocols", MODERN_TLS),
         ("smtp_tls_mandatory_protocols", MODERN_TLS),
-        ("smtp_tls_CAfile", layout.ca_file),
+        ("smtp_tls_CApath", layout.ca_path),
+        *([("smtp_tls_CAfile", layout.ca_file)] if layout.ca_file else []),
         ("smtp_tls_loglevel", "1"),
         ("smtp_tls_session_cache_database", "btree:${data_directory}/smtp_scache"),
     ]

@@ -209,8 +209,7 @@ def start_sink(
 
 # --- the relay under test --------------------------------------------------------------------
 
-def make_layout(root: Path, tls: Pki, ca_file: str = "/etc/ssl/certs/ca-certificates.crt",
-                **overrides: Any) -> RelayLayout:
+def make_layout(root: Path, tls: Pki, **overrides: Any) -> RelayLayout:
     layout = RelayLayout(
         config_directory=str(root / "etc/postfix"),
         queue_directory=str(root / "spool"),
@@ -220,7 +219,6 @@ def make_layout(root: Path, tls: Pki, ca_file: str = "/etc/ssl/certs/ca-certific
         maillog_file=str(root / "log/postfix.log"),
         tls_cert_file=str(tls.cert_file),
         tls_key_file=str(tls.key_file),
-        ca_file=ca_file,
         opendkim_conf=str(root / "etc/opendkim.conf"),
         opendkim_directory=str(root / "etc/opendkim"),
         opendkim_socket=str(root / "run/opendkim.sock"),
@@ -250,7 +248,7 @@ class RelayInstance:
         overlay: dict[str, str], root: Path | None = None, tls_name: str = "localhost",
         layout_overrides: dict[str, Any] | None = None, transport_nexthop: str | None = None,
     ) -> None:
-        self.root = root or Path(tempfile.mkdtemp(prefix="relay-", dir=_private_base()))
+        self.root = root or Path(tempfile.mkdtemp(prefix="relay-", dir=private_base()))
         self.tls = make_pki(self.root / "pki", tls_name)
         self.domain = domain
         self.settings = settings
@@ -442,7 +440,7 @@ def _setting(line: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
-def _private_base() -> Path:
+def private_base() -> Path:
     """A parent for instance trees that no other user can write to.
 
     OpenDKIM (RequireSafeKeys) refuses a key below a world-writable directory such as /tmp.

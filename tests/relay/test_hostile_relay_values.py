@@ -23,7 +23,7 @@ from components.records.plain_text import UnsafeTextError
 from components.relay.bundle import RelaySecrets, render_relay
 from components.relay.cloud_init import render_cloud_init
 from components.relay.layout import RelayLayout
-from tests.relay.harness import rsa_key_pem
+from tests.relay.harness import private_base, rsa_key_pem
 
 DOMAIN = "mail.example.com"
 HOSTILE = ["\n", "\r", "\x00", "\x1b", "\u2028", "\x85", "\t", " ", ";", '"', "'", "\\", "#", "$"]
@@ -111,13 +111,15 @@ def test_hostile_hostnames_are_refused_or_read_back_unchanged_by_postfix_and_ope
         assert any(p.path == "mailstack:domains[0].relay.hostname" for p in error.problems)
         return
     assert relay is not None
-    with tempfile.TemporaryDirectory() as tmp:
+    # OpenDKIM checks its KeyFile with RequireSafeKeys: no world-writable parent, a 0600 key.
+    with tempfile.TemporaryDirectory(dir=private_base()) as tmp:
         layout = _layout(Path(tmp))
         install = render_relay(DOMAIN, relay, "us-east-1", _secrets(), layout)
         for item in install.files:
             path = Path(item.path)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(item.content, encoding="utf-8")
+            path.chmod(item.mode)
         postconf = subprocess.run(
             ["postconf", "-c", layout.config_directory, "-n", "myhostname", "mydomain"],
             capture_output=True, text=True, check=True,

@@ -135,12 +135,9 @@ def test_opendkim_signs_unsubscribe_headers_relaxed_rsa_sha256() -> None:
     assert conf["Socket"] == "local:/run/opendkim/opendkim.sock"
     main = main_cf(install.file("/etc/postfix/main.cf").content)
     assert main["smtpd_milters"] == "unix:/run/opendkim/opendkim.sock"
-    assert install.file("/etc/opendkim/KeyTable").content == (
-        "news._domainkey.mail.example.com mail.example.com:news:/etc/opendkim/keys/news.private\n"
-    )
-    assert install.file("/etc/opendkim/SigningTable").content == (
-        "*@mail.example.com news._domainkey.mail.example.com\n"
-    )
+    assert conf["Domain"] == "mail.example.com"
+    assert conf["Selector"] == "news"
+    assert conf["KeyFile"] == "/etc/opendkim/keys/news.private"
     key = install.file("/etc/opendkim/keys/news.private")
     assert key.mode == 0o600 and key.owner == "opendkim:opendkim" and key.secret
 
