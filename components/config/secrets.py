@@ -7,7 +7,8 @@ the rule is decided by key path, not by the shape of the value, and errs towards
 - nothing at or below `mailstack:alerts.webhooks`, nor below a key Pulumi reports as secret;
 - an `alerts` that is not a mapping (a list, a string): only its kind;
 - below `mailstack:alerts` (a misspelled `webhooks`, a URL under `emails`), no value that holds
-  a URL, with or without its scheme;
+  a URL, with or without its scheme, nor a mapping keyed by something that is not a word (a
+  token pasted as a key);
 - under an unknown key (usually a misspelling, possibly of a secret key), only the kind of a
   text, list or mapping value.
 """
@@ -78,6 +79,18 @@ def holds_url(value: Any) -> bool:
     return False
 
 
+def holds_token_key(value: Any) -> bool:
+    """True when a mapping inside `value` has a key that does not read as a word (a token)."""
+    if isinstance(value, Mapping):
+        return any(
+            not (isinstance(k, str) and _WORD_KEY.fullmatch(k)) or holds_token_key(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(holds_token_key(item) for item in value)
+    return False
+
+
 def shown_value(path: str, value: Any, secret_keys: Collection[str], unknown_key: bool) -> Any:
     """`value` as an error message for `path` may show it: itself, or a Hidden stand-in."""
     if isinstance(value, Hidden):
@@ -86,7 +99,7 @@ def shown_value(path: str, value: Any, secret_keys: Collection[str], unknown_key
         return Hidden(SECRET)
     if path == ALERTS_PATH and not isinstance(value, Mapping):
         return Hidden(f"<{kind(value)}, not shown>")
-    if is_below(path, ALERTS_PATH) and holds_url(value):
+    if is_below(path, ALERTS_PATH) and (holds_url(value) or holds_token_key(value)):
         return Hidden(SECRET)
     if unknown_key and not isinstance(value, bool | int | float | None):
         return Hidden(f"<{kind(value)}, not shown>")

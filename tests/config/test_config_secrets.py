@@ -119,3 +119,9 @@ def test_the_program_reads_which_keys_pulumi_decrypted() -> None:
         pulumi.runtime.set_all_config({}, [])
     assert "mailstack:alerts.emails[0]" in str(caught.value)
     assert TOKEN not in str(caught.value)
+
+
+def test_a_token_pasted_as_a_key_under_alerts_is_not_printed() -> None:
+    message = _message(_config({"emails": {"XOXBs3cretT0ken": [0]}}))
+    assert "XOXBs3cretT0ken" not in message
+    assert "mailstack:alerts.emails" in message
