@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from checks.resolver import Lookup, Resolver
+from components.records.plain_text import control_character_problem
 
 POLICIES = ("none", "quarantine", "reject")
 # RFC 9989 tags and what each accepts.
@@ -96,7 +97,10 @@ def _check_tag(record: DmarcRecord, name: str, value: str) -> None:
             record.errors.append(f"fo={value!r} has invalid options {bad} (allowed: 0, 1, d, s)")
     elif name in ("rua", "ruf"):
         for uri in (u.strip() for u in value.split(",")):
-            if not re.fullmatch(r"mailto:[^@\s]+@[^@\s!]+(![0-9]+[kmgt]?)?", uri, re.IGNORECASE):
+            problem = control_character_problem(uri)
+            if problem:
+                record.errors.append(f"{name}= entry {uri!r} {problem}")
+            elif not re.fullmatch(r"mailto:[^@\s]+@[^@\s!]+(![0-9]+[kmgt]?)?", uri, re.IGNORECASE):
                 record.errors.append(
                     f"{name}= entry {uri!r} is not a mailto: URI (RFC 9989 section 4.7)"
                 )

@@ -61,3 +61,12 @@ def test_json_summary_counts_each_status() -> None:
         "status": "fail",
         "detail": "ends in +all",
     }
+
+
+def test_a_report_address_with_a_control_character_is_an_error() -> None:
+    for hostile in ("mailto:d\x00marc@example.com", "mailto:dmarc@exa\x1bmple.com",
+                    "mailto:dmarc@example.com\x7f"):
+        record = parse_dmarc(f"v=DMARC1; p=reject; rua={hostile}")
+        assert any("control character" in error for error in record.errors), hostile
+    clean = parse_dmarc("v=DMARC1; p=reject; rua=mailto:dmarc@example.com")
+    assert clean.errors == []
