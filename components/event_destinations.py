@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -84,31 +86,35 @@ class EventDestinations(pulumi.ComponentResource):
             opts=child,
         )
         sns_spec = sns_destination()
-        aws.sesv2.ConfigurationSetEventDestination(
-            f"{name}-{sns_spec.key}",
-            configuration_set_name=args.configuration_set_name,
-            event_destination_name=f"{args.name_prefix}-{sns_spec.key}"[:64],
-            event_destination=aws.sesv2.ConfigurationSetEventDestinationEventDestinationArgs(
-                enabled=True,
-                matching_event_types=list(sns_spec.event_types),
-                sns_destination=aws.sesv2.ConfigurationSetEventDestinationEventDestinationSnsDestinationArgs(
-                    topic_arn=feedback_arn
+
+        def destination(
+            key: str, event_types: Sequence[str], opts: pulumi.ResourceOptions, **target: Any
+        ) -> None:
+            aws.sesv2.ConfigurationSetEventDestination(
+                f"{name}-{key}",
+                configuration_set_name=args.configuration_set_name,
+                event_destination_name=f"{args.name_prefix}-{key}"[:64],
+                event_destination=aws.sesv2.ConfigurationSetEventDestinationEventDestinationArgs(
+                    enabled=True, matching_event_types=list(event_types), **target
                 ),
-            ),
+                opts=opts,
+            )
+
+        destination(
+            sns_spec.key,
+            sns_spec.event_types,
             # SES checks it may publish when the destination is created.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            sns_destination=aws.sesv2.ConfigurationSetEventDestinationEventDestinationSnsDestinationArgs(
+                topic_arn=feedback_arn
+            ),
         )
         for cw_spec in cloudwatch_destinations(args.configuration_set_name, args.campaign_tag):
-            aws.sesv2.ConfigurationSetEventDestination(
-                f"{name}-{cw_spec.key}",
-                configuration_set_name=args.configuration_set_name,
-                event_destination_name=f"{args.name_prefix}-{cw_spec.key}"[:64],
-                event_destination=aws.sesv2.ConfigurationSetEventDestinationEventDestinationArgs(
-                    enabled=True,
-                    matching_event_types=list(cw_spec.event_types),
-                    cloud_watch_destination=_cloudwatch_dimensions(cw_spec),
-                ),
-                opts=child,
+            destination(
+                cw_spec.key,
+                cw_spec.event_types,
+                child,
+                cloud_watch_destination=_cloudwatch_dimensions(cw_spec),
             )
         self.feedback_topic_arn = feedback_arn
         self.register_outputs({"feedback_topic_arn": feedback_arn})
